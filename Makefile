@@ -1,0 +1,71 @@
+# Two commands matter: `make briefs` (the whole job) and `make test` (the whole suite).
+# Both create .venv from requirements.lock when it is missing, or use the active conda
+# environment made from environment.yml (CONDA_DEFAULT_ENV=cchc-ba-vi).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+CONDA_ENV_NAME := cchc-ba-vi
+
+ifeq ($(CONDA_DEFAULT_ENV),$(CONDA_ENV_NAME))
+PYTHON := $(CONDA_PREFIX)/bin/python
+STAMP := $(CONDA_PREFIX)/.analysis-installed
+else
+PYTHON := .venv/bin/python
+STAMP := .venv/.installed
+endif
+BOOTSTRAP_PYTHON ?= python3
+ARGS ?=
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock pyproject.toml
+ifeq ($(CONDA_DEFAULT_ENV),$(CONDA_ENV_NAME))
+	$(PYTHON) -m pip install -q -e '.[dev]'
+else
+	test -x .venv/bin/python || $(BOOTSTRAP_PYTHON) -m venv .venv
+	.venv/bin/python -m pip install -q --upgrade pip uv
+	.venv/bin/uv pip install -q --python .venv/bin/python -r requirements.lock
+	.venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
+endif
+	$(PYTHON) -m ipykernel install --sys-prefix --name cchc-ba-vi --display-name "CCHC Ba Vì (analysis)" > /dev/null
+	touch $(STAMP)
+
+install: $(STAMP) ## create the environment (.venv or the active conda env) from the lock file
+
+system-deps: ## install Debian's chromium and fonts for the browser test (needs root; skipped when present)
+	@if command -v chromium > /dev/null; then echo "chromium: $$(command -v chromium)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core > /dev/null && echo "installed chromium"; \
+	else echo "chromium missing and not root: the browser test will be skipped"; fi
+
+data: install ## generate the synthetic dataset (if data/raw has no exports) and clean it
+	$(PYTHON) -m analysis run --until clean $(ARGS)
+
+briefs: install ## the whole job: demo data if needed, clean, analyse, publish every brief to reports/
+	$(PYTHON) -m analysis run $(ARGS)
+
+test: install system-deps ## run the whole test suite
+	$(PYTHON) -m pytest $(ARGS)
+
+lint: install ## ruff lint and format check (code and notebooks)
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+format: install ## apply ruff's fixes and formatting
+	$(PYTHON) -m ruff check --fix .
+	$(PYTHON) -m ruff format .
+
+lab: install ## open JupyterLab with the project's kernel ("CCHC Ba Vì (analysis)")
+	$(PYTHON) -m jupyter lab --notebook-dir=notebooks
+
+bench: install ## run the benchmark scripts (prints measured ratios)
+	for script in benchmarks/*.py; do echo "== $$script"; $(PYTHON) $$script || exit 1; done
+
+lock: ## refresh requirements.lock from pyproject.toml (needs the network)
+	test -x .venv/bin/uv || (python3 -m venv .venv && .venv/bin/pip install -q uv)
+	.venv/bin/uv pip compile pyproject.toml --extra dev -p 3.11 --universal -o requirements.lock --custom-compile-command "make lock"
+
+clean-outputs: ## delete generated data and reports (raw data is never touched)
+	rm -rf data/processed/* reports/* data/raw/demo
+
+.PHONY: help install system-deps data briefs test lint format lab bench lock clean-outputs

@@ -1,0 +1,57 @@
+"""Command line: `python -m analysis COMMAND`. The only module that sees every layer."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from analysis.errors import UserError
+
+COMMANDS = {
+    # name: (module with add_arguments(parser) and run(args) -> int, one-line help)
+    "demo-data": ("analysis.demo.cli", "generate the synthetic Ba Vì dataset (exports, roster, meetings, truth)"),
+    "clean": ("analysis.ingest.cli", "raw exports, rosters and meeting files -> validated Parquet + quarantine"),
+    "analyse": ("analysis.analyse.cli", "indicators, models and risk-adjusted late rates from processed data"),
+    "meeting-extract": ("analysis.meetings.cli", "extract what a meeting report said about each commune"),
+    "briefs": ("analysis.publish.cli", "run the notebooks per commune with papermill and publish HTML briefs"),
+    "run": ("analysis.pipeline", "the whole job: demo data if needed, clean, analyse, briefs"),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Parser with one sub-command per pipeline step; each module declares its own options."""
+    parser = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="CCHC evidence for the communes of huyện Ba Vì (Hà Nội).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in COMMANDS.items():
+        module = importlib.import_module(module_name)
+        command = sub.add_parser(
+            name, help=help_text, description=module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+        module.add_arguments(command)
+        command.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; expected failures print one line and return 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._module.run(args) or 0)
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Indicators, models and risk adjustment computed from the processed tables."""

@@ -1,0 +1,246 @@
+"""The commune-level units of huyện Ba Vì, their GSO codes, aliases and the 2025 reorganisation.
+
+A bare 5-digit code is ambiguous across periods (09619 was TT Tây Đằng, then xã Quảng Oai),
+so every lookup is keyed by (code, date). Facts come from the GSO list (2021) and the 2025
+resolutions, which DOMAIN.md marks *unverified*: they live in CSV files beside this module
+so they can be corrected without touching code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+from rapidfuzz import fuzz, process
+
+from analysis.text import fold, normalize_text
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DISTRICT_CODE = "271"
+DISTRICT_NAME = "Ba Vì"
+PROVINCE_CODE = "01"
+PROVINCE_NAME = "Hà Nội"
+# The 2021 units stood until the merger into Phú Hồng (three of them) or until districts were
+# abolished. Their start date is not in our sources; 2008-08-01 (Hà Tây joined Hà Nội) is a floor.
+UNITS_2021_FROM = date(2008, 8, 1)
+MERGED_2025_01 = {"09637", "09646", "09631"}
+LAST_DAY_BEFORE_PHU_HONG = date(2024, 12, 31)
+LAST_DAY_OF_DISTRICT = date(2025, 6, 30)
+FUZZY_MIN_SCORE = 86.0
+FUZZY_MIN_MARGIN = 6.0
+
+_CODE_TEXT = re.compile(r"^\s*0?(\d{4,5})(\.0)?\s*$")
+# Prefixes and suffixes in folded form, longest first so "thi tran" wins over "tt".
+_PREFIXES = (
+    "uy ban nhan dan",
+    "ubnd",
+    "bo phan mot cua",
+    "bo phan tiep nhan va tra ket qua",
+    "thi tran",
+    "tt",
+    "xa",
+    "x",
+)
+_DISTRICT_SUFFIX = re.compile(
+    r"\s+(huyen|h)\s+ba vi(\s+(tp|thanh pho)?\s*ha noi)?$|\s+(tp|thanh pho)?\s*ha noi$"
+)
+_DISTRICT_ONLY = re.compile(r"^(ubnd |uy ban nhan dan )?(huyen|h) ba vi\b")
+
+
+def _as_date(value: date | str | pd.Timestamp | None) -> date | None:
+    if value is None:
+        return None
+    return pd.Timestamp(value).date()
+
+
+@lru_cache(maxsize=1)
+def all_units() -> pd.DataFrame:
+    """Every unit version with its validity window (`valid_to` empty = still valid)."""
+    old = pd.read_csv(DATA_DIR / "units_2021.csv", dtype=str)
+    terrain = pd.read_csv(DATA_DIR / "terrain_2021.csv", dtype=str)
+    old = old.merge(terrain, on="code", how="left")
+    old["terrain"] = old["terrain"].fillna("plain")
+    old["valid_from"] = pd.Timestamp(UNITS_2021_FROM)
+    old["valid_to"] = pd.Timestamp(LAST_DAY_OF_DISTRICT)
+    old.loc[old["code"].isin(MERGED_2025_01), "valid_to"] = pd.Timestamp(LAST_DAY_BEFORE_PHU_HONG)
+    old["period"] = "2021"
+    new = pd.read_csv(DATA_DIR / "units_2025.csv", dtype=str)
+    new["valid_from"] = pd.to_datetime(new["valid_from"])
+    new["valid_to"] = pd.to_datetime(new["valid_to"])
+    new["terrain"] = pd.NA
+    new["period"] = new["valid_from"].dt.strftime("%Y-%m")
+    cols = ["code", "name", "unit_type", "terrain", "valid_from", "valid_to", "period"]
+    units = pd.concat([old[cols], new[cols]], ignore_index=True)
+    units["name"] = units["name"].map(normalize_text)
+    return units
+
+
+def units_on(on: date | str = date(2021, 12, 31)) -> pd.DataFrame:
+    """The units that existed on a date (default: the 31 units of 2021)."""
+    day = pd.Timestamp(_as_date(on))
+    units = all_units()
+    valid = (units["valid_from"] <= day) & (units["valid_to"].isna() | (units["valid_to"] >= day))
+    return units[valid].reset_index(drop=True)
+
+
+def units_2021() -> pd.DataFrame:
+    """The 31 commune-level units (30 xã and thị trấn Tây Đằng) reviewed by the district in 2021."""
+    return units_on(date(2021, 12, 31))
+
+
+def unit_on(code: str, on: date | str) -> pd.Series:
+    """The unit that code C designated on date D; KeyError if none did."""
+    code = normalize_code(code)
+    units = units_on(on)
+    match = units[units["code"] == code]
+    if match.empty:
+        raise KeyError(f"no unit of huyện Ba Vì had code {code} on {_as_date(on)}")
+    return match.iloc[0]
+
+
+def unit_name(code: str, on: date | str = date(2021, 12, 31)) -> str:
+    """Display name of a code on a date, e.g. '09640' -> 'Phong Vân'."""
+    return str(unit_on(code, on)["name"])
+
+
+def display_name(code: str, on: date | str = date(2021, 12, 31)) -> str:
+    """Name with its type, as officials write it: 'xã Phong Vân', 'thị trấn Tây Đằng'."""
+    unit = unit_on(code, on)
+    return f"{str(unit['unit_type']).lower()} {unit['name']}"
+
+
+@lru_cache(maxsize=1)
+def crosswalk() -> pd.DataFrame:
+    """Old-to-new links of the 2025 reorganisation (*unverified*; split shares unknown)."""
+    table = pd.read_csv(DATA_DIR / "crosswalk_2025.csv", dtype=str)
+    table["effective_date"] = pd.to_datetime(table["effective_date"])
+    return table
+
+
+def successors(old_code: str, old_name: str | None = None) -> pd.DataFrame:
+    """What an old unit became, following every step (2021 -> Phú Hồng -> 2025-07 xã).
+
+    `old_name` disambiguates 09646, which was Phú Phương and then Phú Hồng.
+    """
+    links = crosswalk()
+    code = normalize_code(old_code)
+    current = links[links["old_code"] == code]
+    if old_name is not None:
+        current = current[current["old_name"].map(fold) == fold(old_name)]
+    if current.empty:
+        raise KeyError(f"code {code} has no successor in the 2025 crosswalk")
+    steps = []
+    for _, link in current.iterrows():
+        later = links[
+            (links["old_code"] == link["new_code"])
+            & (links["old_name"] == link["new_name"])
+            & (links["effective_date"] > link["effective_date"])
+        ]
+        if later.empty:
+            steps.append(link.to_frame().T)
+        else:
+            chained = later.copy()
+            chained["old_code"], chained["old_name"] = link["old_code"], link["old_name"]
+            if link["relationship"] == "part":
+                chained["relationship"] = "part"
+            steps.append(chained)
+    return pd.concat(steps, ignore_index=True).drop_duplicates(ignore_index=True)
+
+
+def normalize_code(value: object) -> str:
+    """Return a 5-digit code string, restoring a leading zero lost by a spreadsheet (9640 -> '09640')."""
+    match = _CODE_TEXT.match(str(value))
+    if not match:
+        raise ValueError(f"not a commune code: {value!r}")
+    return match.group(1).zfill(5)
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """Outcome of resolving a unit's written name: a code, or a reason why not."""
+
+    code: str | None
+    method: str  # exact | alias | code | fuzzy | unresolved
+    reason: str | None = None
+
+
+def strip_unit_affixes(folded: str) -> str:
+    """Drop 'UBND', 'xã', 'X.', 'TT', 'thị trấn' prefixes and ', huyện Ba Vì, Hà Nội' suffixes."""
+    text = folded
+    changed = True
+    while changed:
+        changed = False
+        for prefix in _PREFIXES:
+            if text.startswith(prefix + " "):
+                text = text[len(prefix) + 1 :]
+                changed = True
+    return _DISTRICT_SUFFIX.sub("", text).strip()
+
+
+class CommuneResolver:
+    """Resolve written unit names to GSO codes, restricted to the district's units on a date.
+
+    Matching is exact on folded names first, then on aliases, then fuzzy (rapidfuzz) with a
+    high score *and* a margin over the runner-up, so a guess is never made between two
+    plausible communes. Anything else is unresolved with a reason.
+    """
+
+    def __init__(self, on: date | str = date(2021, 12, 31)):
+        self.on = _as_date(on)
+        units = units_on(self.on)
+        self.codes = set(units["code"])
+        self.by_folded: dict[str, str] = {fold(n): c for n, c in zip(units["name"], units["code"])}
+        aliases = pd.read_csv(DATA_DIR / "aliases.csv", dtype=str)
+        self.aliases: dict[str, str] = {
+            strip_unit_affixes(fold(a)): c
+            for a, c in zip(aliases["alias"], aliases["code"])
+            if c in self.codes
+        }
+        self._choices = list(self.by_folded)
+
+    def resolve(self, value: object) -> Resolution:
+        """Resolve one written name (or code) to a code of a unit existing on `self.on`."""
+        raw = normalize_text(value)
+        if not raw:
+            return Resolution(None, "unresolved", "unit is empty")
+        if _CODE_TEXT.match(raw):
+            code = normalize_code(raw)
+            if code in self.codes:
+                return Resolution(code, "code")
+            return Resolution(None, "unresolved", f"code {code} is not a unit of huyện Ba Vì on {self.on}")
+        folded = fold(raw)
+        if _DISTRICT_ONLY.match(folded) and not re.search(r"\b(xa|x|thi tran|tt)\b", folded):
+            return Resolution(None, "unresolved", f"'{raw}' is the district, not a commune")
+        key = strip_unit_affixes(folded)
+        if key in self.by_folded:
+            return Resolution(self.by_folded[key], "exact")
+        if key in self.aliases:
+            return Resolution(self.aliases[key], "alias")
+        if len(key) >= 4:
+            best = process.extract(key, self._choices, scorer=fuzz.ratio, limit=2)
+            if best and best[0][1] >= FUZZY_MIN_SCORE:
+                runner_up = best[1][1] if len(best) > 1 else 0.0
+                if best[0][1] - runner_up >= FUZZY_MIN_MARGIN:
+                    return Resolution(self.by_folded[best[0][0]], "fuzzy")
+                return Resolution(
+                    None, "unresolved", f"'{raw}' is ambiguous between {best[0][0]} and {best[1][0]}"
+                )
+        return Resolution(None, "unresolved", f"'{raw}' is not a unit of huyện Ba Vì on {self.on}")
+
+    def resolve_series(self, values: pd.Series) -> pd.DataFrame:
+        """Resolve a column, each distinct spelling once; returns code, method and reason per row."""
+        uniques = pd.unique(values.astype("object"))
+        table = {u: self.resolve(u) for u in uniques}
+        as_obj = values.astype("object")
+        return pd.DataFrame(
+            {
+                "commune_code": as_obj.map(lambda v: table[v].code),
+                "match_method": as_obj.map(lambda v: table[v].method),
+                "unresolved_reason": as_obj.map(lambda v: table[v].reason),
+            },
+            index=values.index,
+        )
