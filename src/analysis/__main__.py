@@ -27,7 +27,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        module = importlib.import_module(module_name)
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as error:
+            if not (error.name or "").startswith("analysis"):
+                raise
+            sub.add_parser(name, help=f"(not available yet: {error.name}) {help_text}")
+            continue
         command = sub.add_parser(
             name, help=help_text, description=module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
         )
@@ -42,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
+        return 2
+    if not hasattr(args, "_module"):
+        print(f"error: the '{args.command}' step is not implemented yet", file=sys.stderr)
         return 2
     try:
         return int(args._module.run(args) or 0)

@@ -1,0 +1,100 @@
+"""The whole job (`make briefs`): demo data if `data/raw` holds no exports, clean, analyse, briefs.
+
+Real exports in `data/raw/dossiers/` always win: the synthetic dataset is generated into
+`data/raw/demo/` only when there are none, and the briefs then carry a "DỮ LIỆU MÔ PHỎNG"
+banner. Each step is the same code as its own command; `--until` stops early.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import time
+from pathlib import Path
+
+from analysis import paths
+
+STEPS = ("demo-data", "clean", "analyse", "briefs")
+EXPORT_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `python -m analysis run`."""
+    parser.add_argument("--raw", type=Path, default=paths.RAW_DIR, help="raw data folder (default: %(default)s)")
+    parser.add_argument(
+        "--processed", type=Path, default=paths.PROCESSED_DIR, help="processed data folder (default: %(default)s)"
+    )
+    parser.add_argument("--out", type=Path, default=paths.REPORTS_DIR, help="reports folder (default: %(default)s)")
+    parser.add_argument("--until", choices=STEPS, default="briefs", help="stop after this step (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=20211012, help="seed of the synthetic data (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=2, help="parallel brief builds (default: %(default)s)")
+    parser.add_argument("--force", action="store_true", help="rebuild every brief even if its inputs are unchanged")
+
+
+def find_exports(raw_dir: Path) -> list[Path]:
+    """Dossier exports a person put in `raw_dir/dossiers` (the demo folder does not count)."""
+    folder = raw_dir / "dossiers"
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith("~$"))
+
+
+def _step(name: str, message: str) -> float:
+    print(f"[{name}] {message}", flush=True)
+    return time.perf_counter()
+
+
+def _done(name: str, started: float) -> None:
+    print(f"[{name}] done in {time.perf_counter() - started:.1f} s", flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run every step in order; return the exit status of the first failing one."""
+    raw_dir, processed_dir = Path(args.raw), Path(args.processed)
+    meetings_dirs = [raw_dir / "meetings"]
+    exports = find_exports(raw_dir)
+    if exports:
+        print(f"[demo-data] skipped: {len(exports)} real export(s) in {raw_dir / 'dossiers'}")
+        clean_raw = raw_dir
+    else:
+        demo_dir = raw_dir / "demo"
+        started = _step("demo-data", f"no export in {raw_dir / 'dossiers'}: generating synthetic data into {demo_dir}")
+        generate = importlib.import_module("analysis.demo.generate")
+        generate.generate_demo_data(demo_dir, seed=args.seed, truth_path=demo_dir / "truth.json")
+        _done("demo-data", started)
+        clean_raw = demo_dir
+        meetings_dirs = [demo_dir / "meetings", raw_dir / "meetings"]
+    if args.until == "demo-data":
+        return 0
+
+    started = _step("clean", f"{clean_raw} -> {processed_dir}")
+    clean = importlib.import_module("analysis.ingest.clean")
+    manifest = clean.clean_all(clean_raw, processed_dir, meetings_dirs=meetings_dirs)
+    files = manifest.get("files", [])
+    read = sum(f.get("rows_read", 0) for f in files)
+    kept = sum(f.get("rows_clean", 0) for f in files)
+    quarantined = sum(f.get("rows_quarantined", 0) for f in files)
+    print(f"[clean] {len(files)} file(s), {read} rows read, {kept} clean, {quarantined} quarantined")
+    _done("clean", started)
+    if args.until == "clean":
+        return 0
+
+    started = _step("analyse", f"indicators and models from {processed_dir}")
+    analyse = importlib.import_module("analysis.analyse.run")
+    analyse.analyse_all(processed_dir)
+    _done("analyse", started)
+    if args.until == "analyse":
+        return 0
+
+    started = _step("briefs", f"papermill + nbconvert -> {args.out}")
+    batch = importlib.import_module("analysis.publish.batch")
+    summary = batch.build_briefs(processed_dir, Path(args.out), workers=args.workers, force=args.force)
+    _done("briefs", started)
+    failed = summary.get("failed", []) if isinstance(summary, dict) else []
+    index = summary.get("index") if isinstance(summary, dict) else None
+    if index:
+        print(f"[briefs] open {index}")
+    if failed:
+        print(f"[briefs] {len(failed)} unit(s) failed: {', '.join(map(str, failed))}")
+        return 1
+    return 0
