@@ -43,7 +43,13 @@ class TestUnits2021:
         terrain = units_2021().set_index("name")["terrain"]
         assert terrain["Minh Châu"] == "island"
         assert set(terrain[terrain == "mountain"].index) == {
-            "Ba Trại", "Ba Vì", "Khánh Thượng", "Minh Quang", "Tản Lĩnh", "Vân Hòa", "Yên Bài"
+            "Ba Trại",
+            "Ba Vì",
+            "Khánh Thượng",
+            "Minh Quang",
+            "Tản Lĩnh",
+            "Vân Hòa",
+            "Yên Bài",
         }
 
 
@@ -95,9 +101,16 @@ class TestCommuneResolver:
 
     @pytest.mark.parametrize(
         "written",
-        ["UBND xã Phong Vân", "X. Phong Vân", "xã Phong Van", "PHONG VÂN",
-         unicodedata.normalize("NFD", "Phong Vân"), "xã  Phong  Vân", "Phong Vân, huyện Ba Vì, Hà Nội",
-         "Phong Vaan"],
+        [
+            "UBND xã Phong Vân",
+            "X. Phong Vân",
+            "xã Phong Van",
+            "PHONG VÂN",
+            unicodedata.normalize("NFD", "Phong Vân"),
+            "xã  Phong  Vân",
+            "Phong Vân, huyện Ba Vì, Hà Nội",
+            "Phong Vaan",
+        ],
     )
     def test_spelling_variants_resolve_to_the_same_code(self, resolver, written):
         assert resolver.resolve(written).code == "09640"

@@ -10,11 +10,26 @@ from analysis.errors import UserError
 
 COMMANDS = {
     # name: (module with add_arguments(parser) and run(args) -> int, one-line help)
-    "demo-data": ("analysis.demo.cli", "generate the synthetic Ba Vì dataset (exports, roster, meetings, truth)"),
-    "clean": ("analysis.ingest.cli", "raw exports, rosters and meeting files -> validated Parquet + quarantine"),
-    "analyse": ("analysis.analyse.cli", "indicators, models and risk-adjusted late rates from processed data"),
-    "meeting-extract": ("analysis.meetings.cli", "extract what a meeting report said about each commune"),
-    "briefs": ("analysis.publish.cli", "run the notebooks per commune with papermill and publish HTML briefs"),
+    "demo-data": (
+        "analysis.demo.cli",
+        "generate the synthetic Ba Vì dataset (exports, roster, meetings, truth)",
+    ),
+    "clean": (
+        "analysis.ingest.cli",
+        "raw exports, rosters and meeting files -> validated Parquet + quarantine",
+    ),
+    "analyse": (
+        "analysis.analyse.cli",
+        "indicators, models and risk-adjusted late rates from processed data",
+    ),
+    "meeting-extract": (
+        "analysis.meetings.cli",
+        "extract what a meeting report said about each commune",
+    ),
+    "briefs": (
+        "analysis.publish.cli",
+        "run the notebooks per commune with papermill and publish HTML briefs",
+    ),
     "run": ("analysis.pipeline", "the whole job: demo data if needed, clean, analyse, briefs"),
 }
 
@@ -35,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_parser(name, help=f"(not available yet: {error.name}) {help_text}")
             continue
         command = sub.add_parser(
-            name, help=help_text, description=module.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+            name,
+            help=help_text,
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         module.add_arguments(command)
         command.set_defaults(_module=module)

@@ -20,15 +20,42 @@ EXPORT_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `python -m analysis run`."""
-    parser.add_argument("--raw", type=Path, default=paths.RAW_DIR, help="raw data folder (default: %(default)s)")
     parser.add_argument(
-        "--processed", type=Path, default=paths.PROCESSED_DIR, help="processed data folder (default: %(default)s)"
+        "--raw", type=Path, default=paths.RAW_DIR, help="raw data folder (default: %(default)s)"
     )
-    parser.add_argument("--out", type=Path, default=paths.REPORTS_DIR, help="reports folder (default: %(default)s)")
-    parser.add_argument("--until", choices=STEPS, default="briefs", help="stop after this step (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=20211012, help="seed of the synthetic data (default: %(default)s)")
-    parser.add_argument("--workers", type=int, default=2, help="parallel brief builds (default: %(default)s)")
-    parser.add_argument("--force", action="store_true", help="rebuild every brief even if its inputs are unchanged")
+    parser.add_argument(
+        "--processed",
+        type=Path,
+        default=paths.PROCESSED_DIR,
+        help="processed data folder (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=paths.REPORTS_DIR, help="reports folder (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--until",
+        choices=STEPS,
+        default="briefs",
+        help="stop after this step (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=20211012,
+        help="seed of the synthetic data (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="volume of the synthetic data relative to the default (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="parallel brief builds (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="rebuild every brief even if its inputs are unchanged"
+    )
 
 
 def find_exports(raw_dir: Path) -> list[Path]:
@@ -36,7 +63,11 @@ def find_exports(raw_dir: Path) -> list[Path]:
     folder = raw_dir / "dossiers"
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith("~$"))
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith("~$")
+    )
 
 
 def _step(name: str, message: str) -> float:
@@ -58,9 +89,14 @@ def run(args: argparse.Namespace) -> int:
         clean_raw = raw_dir
     else:
         demo_dir = raw_dir / "demo"
-        started = _step("demo-data", f"no export in {raw_dir / 'dossiers'}: generating synthetic data into {demo_dir}")
+        started = _step(
+            "demo-data",
+            f"no export in {raw_dir / 'dossiers'}: generating synthetic data into {demo_dir}",
+        )
         generate = importlib.import_module("analysis.demo.generate")
-        generate.generate_demo_data(demo_dir, seed=args.seed, truth_path=demo_dir / "truth.json")
+        generate.generate_demo_data(
+            demo_dir, seed=args.seed, truth_path=demo_dir / "truth.json", scale=args.scale
+        )
         _done("demo-data", started)
         clean_raw = demo_dir
         meetings_dirs = [demo_dir / "meetings", raw_dir / "meetings"]
@@ -74,7 +110,9 @@ def run(args: argparse.Namespace) -> int:
     read = sum(f.get("rows_read", 0) for f in files)
     kept = sum(f.get("rows_clean", 0) for f in files)
     quarantined = sum(f.get("rows_quarantined", 0) for f in files)
-    print(f"[clean] {len(files)} file(s), {read} rows read, {kept} clean, {quarantined} quarantined")
+    print(
+        f"[clean] {len(files)} file(s), {read} rows read, {kept} clean, {quarantined} quarantined"
+    )
     _done("clean", started)
     if args.until == "clean":
         return 0
@@ -88,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
 
     started = _step("briefs", f"papermill + nbconvert -> {args.out}")
     batch = importlib.import_module("analysis.publish.batch")
-    summary = batch.build_briefs(processed_dir, Path(args.out), workers=args.workers, force=args.force)
+    summary = batch.build_briefs(
+        processed_dir, Path(args.out), workers=args.workers, force=args.force
+    )
     _done("briefs", started)
     failed = summary.get("failed", []) if isinstance(summary, dict) else []
     index = summary.get("index") if isinstance(summary, dict) else None

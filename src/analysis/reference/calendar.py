@@ -49,7 +49,9 @@ def working_days(
 
 def _calendar_for(dates: pd.Series, saturday_counts: bool) -> pd.DatetimeIndex:
     valid = dates.dropna()
-    start = min(valid.min(), pd.Timestamp("2018-01-01")) if len(valid) else pd.Timestamp("2018-01-01")
+    start = (
+        min(valid.min(), pd.Timestamp("2018-01-01")) if len(valid) else pd.Timestamp("2018-01-01")
+    )
     end = max(valid.max(), pd.Timestamp("2027-12-31")) if len(valid) else pd.Timestamp("2027-12-31")
     return working_days(
         start.strftime("%Y-%m-%d"),
@@ -67,7 +69,11 @@ def add_working_days(
     Vectorised: one searchsorted over the working-day calendar.
     """
     received_at = pd.to_datetime(pd.Series(received_at))
-    steps = pd.Series(days, index=received_at.index) if np.ndim(days) == 0 else pd.Series(days).set_axis(received_at.index)
+    steps = (
+        pd.Series(days, index=received_at.index)
+        if np.ndim(days) == 0
+        else pd.Series(days).set_axis(received_at.index)
+    )
     calendar = _calendar_for(received_at, saturday_counts)
     day = received_at.dt.normalize()
     # position of the first working day strictly after intake
@@ -79,7 +85,9 @@ def add_working_days(
     return due.where(received_at.notna() & steps.notna())
 
 
-def count_working_days(start: pd.Series, end: pd.Series, saturday_counts: bool = False) -> pd.Series:
+def count_working_days(
+    start: pd.Series, end: pd.Series, saturday_counts: bool = False
+) -> pd.Series:
     """Working days after `start`'s day up to and including `end`'s day (negative if end is earlier)."""
     start = pd.to_datetime(pd.Series(start))
     end = pd.to_datetime(pd.Series(end)).set_axis(start.index)

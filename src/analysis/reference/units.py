@@ -211,7 +211,9 @@ class CommuneResolver:
             code = normalize_code(raw)
             if code in self.codes:
                 return Resolution(code, "code")
-            return Resolution(None, "unresolved", f"code {code} is not a unit of huyện Ba Vì on {self.on}")
+            return Resolution(
+                None, "unresolved", f"code {code} is not a unit of huyện Ba Vì on {self.on}"
+            )
         folded = fold(raw)
         if _DISTRICT_ONLY.match(folded) and not re.search(r"\b(xa|x|thi tran|tt)\b", folded):
             return Resolution(None, "unresolved", f"'{raw}' is the district, not a commune")
@@ -227,7 +229,9 @@ class CommuneResolver:
                 if best[0][1] - runner_up >= FUZZY_MIN_MARGIN:
                     return Resolution(self.by_folded[best[0][0]], "fuzzy")
                 return Resolution(
-                    None, "unresolved", f"'{raw}' is ambiguous between {best[0][0]} and {best[1][0]}"
+                    None,
+                    "unresolved",
+                    f"'{raw}' is ambiguous between {best[0][0]} and {best[1][0]}",
                 )
         return Resolution(None, "unresolved", f"'{raw}' is not a unit of huyện Ba Vì on {self.on}")
 
