@@ -1,0 +1,1 @@
+"""Meeting reports -> what the district said about each commune (`extract_meeting`)."""

@@ -1,0 +1,359 @@
+"""Meeting reports -> what the district said about each commune (topic, polarity, evidence).
+
+Method (see docs/meeting_extraction.md): segment the report into lines, sentences, clauses
+(';', never inside a commune list) and contrast segments ('…, nhưng …'); find commune names
+with the reference table; group them into lists; give each list the topic and polarity cues
+nearest to it on the side where Vietnamese puts them (before an object list "… như A, B",
+after a subject list "Các xã A, B còn chậm …"), widening to the clause, then to a lead-in
+("… hạn chế như:" or a heading line ending with ':'). A list with no polarity cue is no
+judgement and yields no mention.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.meetings.communes import (
+    CommuneList,
+    find_commune_names,
+    group_commune_lists,
+)
+from analysis.meetings.lexicon import (
+    SUBJECT_LEAD,
+    Cue,
+    find_polarity_cues,
+    find_topic_cues,
+)
+from analysis.meetings.metadata import (
+    extract_chair,
+    extract_connection_points,
+    extract_format,
+    extract_meeting_date,
+    extract_opinions,
+    extract_plans,
+    extract_title,
+)
+from analysis.meetings.read import read_report_text
+from analysis.meetings.segment import (
+    Span,
+    clause_cuts,
+    contrast_cuts,
+    fold_aligned,
+    is_bullet,
+    prepare_text,
+    split_at,
+    split_lines,
+    split_sentences,
+)
+from analysis.text import slugify
+
+MENTION_COLUMNS = [
+    "meeting_id",
+    "meeting_date",
+    "source_file",
+    "commune_code",
+    "commune_name",
+    "topic",
+    "polarity",
+    "evidence",
+]
+MEETING_COLUMNS = [
+    "meeting_id",
+    "meeting_date",
+    "title",
+    "chair_role",
+    "format",
+    "connection_points",
+    "opinions",
+    "plans",
+    "source_file",
+    "source_row",
+]
+STRENGTHS = ("strong", "inherent", "intro")
+_PERSON = re.compile(
+    r"\b(Đồng chí|đồng chí|ĐỒNG CHÍ|Đ/c|đ/c|Ông|ông|Bà|bà)\s+((?:[A-ZÀ-ÝĂĐĨŨƠƯẠ-Ỹ][\w]*\s*){2,4})"
+)
+_PHONE = re.compile(r"(?<!\d)(?:\+84|0)(?:[\s.]?\d){9,10}(?!\d)")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+
+
+def redact_people(text: str) -> str:
+    """Drop personal names after honorifics, phone numbers and e-mails (Nghị định 13/2023)."""
+    text = _PERSON.sub(
+        lambda m: m.group(1) + " […] " if m.group(2)[0].isupper() else m.group(0), text
+    )
+    return _EMAIL.sub("[…]", _PHONE.sub("[…]", text)).replace("  ", " ").strip()
+
+
+def resolve_directional(cue: Cue, clause_inherent: list[Cue]) -> str:
+    """'cao'/'thấp' mean bad or good depending on what is measured: a late rate or a good rate."""
+    before = [c for c in clause_inherent if c.end <= cue.start]
+    reference = before[-1] if before else (clause_inherent[0] if clause_inherent else None)
+    bad_quantity = reference is not None and reference.label == "negative"
+    if cue.label == "high":
+        return "negative" if bad_quantity else "positive"
+    return "positive" if bad_quantity else "negative"
+
+
+def cues_in(cues: list[Cue], span: Span) -> list[Cue]:
+    """Cues lying wholly inside a span."""
+    return [c for c in cues if span.start <= c.start and c.end <= span.end]
+
+
+def pick_polarity(back: list[Cue], fwd: list[Cue], subject: bool) -> Cue | None:
+    """Nearest cue by strength, looking first where the language puts the predicate."""
+    for strength in STRENGTHS:
+        nearest_back = [c for c in back if c.strength == strength][-1:]
+        nearest_fwd = [c for c in fwd if c.strength == strength][:1]
+        order = (nearest_fwd, nearest_back) if subject else (nearest_back, nearest_fwd)
+        for found in order:
+            if found:
+                return found[0]
+    return None
+
+
+def pick_topic(back: list[Cue], fwd: list[Cue], subject: bool) -> Cue | None:
+    """The first topic cue of the window: the subject of a Vietnamese clause comes first."""
+    order = (fwd, back) if subject else (back, fwd)
+    for found in order:
+        if found:
+            return found[0]
+    return None
+
+
+def is_subject_list(folded: str, start_from: int, commune_list: CommuneList) -> bool:
+    """True when only lead words ('Các xã', 'Trong đó,') precede the list in its stretch."""
+    lead = folded[start_from : commune_list.start]
+    last_comma = lead.rfind(",")
+    return bool(SUBJECT_LEAD.match(lead[last_comma + 1 :]))
+
+
+def judge_list(
+    folded: str,
+    commune_list: CommuneList,
+    neighbours: tuple[int, int],
+    segment: Span,
+    clause: Span,
+    contexts: list[Span],
+    topic_cues: list[Cue],
+    polarity_cues: list[Cue],
+) -> tuple[str, str] | None:
+    """(topic, polarity) of one commune list, or None when nothing judges it."""
+    prev_end, next_start = neighbours
+    back = Span(max(segment.start, prev_end), commune_list.start)
+    fwd = Span(commune_list.end, min(segment.end, next_start))
+    subject = is_subject_list(folded, back.start, commune_list)
+    polarity = pick_polarity(cues_in(polarity_cues, back), cues_in(polarity_cues, fwd), subject)
+    if polarity is None:
+        polarity = pick_polarity(
+            cues_in(polarity_cues, Span(clause.start, commune_list.start)),
+            cues_in(polarity_cues, Span(commune_list.end, clause.end)),
+            subject,
+        )
+    for context in contexts:
+        if polarity is None:
+            polarity = pick_polarity(cues_in(polarity_cues, context), [], False)
+    if polarity is None:
+        return None
+    topic = pick_topic(cues_in(topic_cues, back), cues_in(topic_cues, fwd), subject)
+    if topic is None:
+        topic = pick_topic(
+            cues_in(topic_cues, Span(clause.start, commune_list.start)),
+            cues_in(topic_cues, Span(commune_list.end, clause.end)),
+            subject,
+        )
+    for context in contexts:
+        if topic is None:
+            topic = pick_topic(cues_in(topic_cues, context), [], False)
+    label = polarity.label
+    if label in ("high", "low"):
+        inherent = [c for c in cues_in(polarity_cues, clause) if c.strength == "inherent"]
+        label = resolve_directional(polarity, inherent)
+    return (topic.label if topic else "other"), label
+
+
+def build_evidence(text: str, clause: Span, context: Span | None) -> str:
+    """The clause that carries the judgement; a bare list item borrows its heading."""
+    body = text[clause.start : clause.end].strip(" ;,.\n")
+    body = re.sub(r"^\s*(?:[-–+•*·▪]|\d{1,2}[.)])\s+", "", body)
+    if context is not None:
+        heading = text[context.start : context.end].strip(" :;,.\n")
+        if heading and heading not in body:
+            body = f"{heading}: {body}"
+    return redact_people(" ".join(body.split()))
+
+
+def find_mentions(text: str) -> list[dict]:
+    """One mention per (commune, topic, polarity), in reading order, from a prepared text."""
+    folded = fold_aligned(text)
+    hits = find_commune_names(text, folded)
+    topic_cues = find_topic_cues(folded)
+    polarity_cues = find_polarity_cues(folded)
+    mentions: dict[tuple[str, str, str], dict] = {}
+    heading: Span | None = None
+    fresh_heading = False
+    for line in split_lines(text):
+        line_text = text[line.start : line.end].strip()
+        line_context = (
+            heading if heading is not None and (fresh_heading or is_bullet(line_text)) else None
+        )
+        for sentence in split_sentences(text, line):
+            lists = group_commune_lists(folded, hits, sentence)
+            if not lists:
+                continue
+            protected = [Span(cl.start, cl.end) for cl in lists]
+            clauses = split_at(sentence, clause_cuts(text, sentence, protected))
+            colon = text.rfind(":", sentence.start, lists[0].start)
+            lead_in = Span(sentence.start, colon) if colon != -1 else None
+            contexts = [c for c in (lead_in, line_context) if c is not None]
+            for index, commune_list in enumerate(lists):
+                clause = next(c for c in clauses if c.start <= commune_list.start < c.end)
+                segment = next(
+                    s
+                    for s in split_at(clause, contrast_cuts(folded, clause))
+                    if s.start <= commune_list.start < s.end
+                )
+                neighbours = (
+                    lists[index - 1].end if index > 0 else -1,
+                    lists[index + 1].start if index + 1 < len(lists) else len(text),
+                )
+                judged = judge_list(
+                    folded,
+                    commune_list,
+                    neighbours,
+                    segment,
+                    clause,
+                    contexts,
+                    topic_cues,
+                    polarity_cues,
+                )
+                if judged is None:
+                    continue
+                topic, polarity = judged
+                evidence = build_evidence(text, clause, line_context)
+                for hit in commune_list.hits:
+                    key = (hit.code, topic, polarity)
+                    mentions.setdefault(
+                        key,
+                        {
+                            "commune_code": hit.code,
+                            "commune_name": hit.name,
+                            "topic": topic,
+                            "polarity": polarity,
+                            "evidence": evidence,
+                        },
+                    )
+        if line_text.endswith(":"):
+            heading, fresh_heading = line, True
+        elif line_context is not None and (is_bullet(line_text) or fresh_heading):
+            fresh_heading = False
+        else:
+            heading, fresh_heading = None, False
+    return list(mentions.values())
+
+
+def describe_meeting(text: str, source: str = "") -> dict:
+    """The meeting's facts: date, format, connection points, opinions, chair, plans."""
+    meeting_date = extract_meeting_date(text, source)
+    chair, chair_role = extract_chair(text)
+    year = int(meeting_date[:4]) if meeting_date else None
+    return {
+        "date": meeting_date,
+        "title": extract_title(text),
+        "format": extract_format(text),
+        "connection_points": extract_connection_points(text),
+        "opinions": extract_opinions(text),
+        "chair": chair,
+        "chair_role": chair_role,
+        "plans": extract_plans(text, year),
+        "source": source,
+    }
+
+
+def extract_meeting(text: str, source: str = "") -> dict:
+    """Extract {"meeting": {...}, "mentions": [...]} from a report's text (any normalisation)."""
+    prepared = prepare_text(text)
+    return {"meeting": describe_meeting(prepared, source), "mentions": find_mentions(prepared)}
+
+
+def read_meeting_report(path: str | Path) -> dict:
+    """Read a report (.txt in any common encoding, .docx) and extract it."""
+    path = Path(path)
+    return extract_meeting(read_report_text(path), source=path.name)
+
+
+def make_meeting_id(meeting_date: str | None, source_file: str) -> str:
+    """Stable id: date + slug of the file name ('2021-10-12_hop-truc-tuyen-...')."""
+    stem = Path(source_file).stem
+    slug = slugify(stem)
+    day = meeting_date or "undated"
+    slug = re.sub(rf"^{re.escape(day)}-?", "", slug) if meeting_date else slug
+    return f"{day}_{slug}" if slug else day
+
+
+def extract_reports(
+    paths: Iterable[str | Path], root: str | Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reports -> (meetings, mentions) tables for meetings / meeting_mentions.parquet.
+
+    `source_file` is the path relative to `root` when given, else the file name. Officials'
+    names are not kept: meetings carry `chair_role` only.
+    """
+    meeting_rows, mention_rows = [], []
+    for path in sorted(Path(p) for p in paths):
+        result = read_meeting_report(path)
+        source_file = path.relative_to(root).as_posix() if root is not None else path.name
+        meeting = result["meeting"]
+        meeting_id = make_meeting_id(meeting["date"], path.name)
+        meeting_rows.append(
+            {
+                "meeting_id": meeting_id,
+                "meeting_date": meeting["date"],
+                "title": meeting["title"],
+                "chair_role": meeting["chair_role"],
+                "format": meeting["format"],
+                "connection_points": meeting["connection_points"],
+                "opinions": meeting["opinions"],
+                "plans": json.dumps(meeting["plans"], ensure_ascii=False),
+                "source_file": source_file,
+                "source_row": None,
+            }
+        )
+        for mention in result["mentions"]:
+            mention_rows.append(
+                {
+                    "meeting_id": meeting_id,
+                    "meeting_date": meeting["date"],
+                    "source_file": source_file,
+                    **mention,
+                }
+            )
+    meetings = pd.DataFrame(meeting_rows, columns=MEETING_COLUMNS)
+    mentions = pd.DataFrame(mention_rows, columns=MENTION_COLUMNS)
+    return type_meetings(meetings), type_mentions(mentions)
+
+
+def type_meetings(meetings: pd.DataFrame) -> pd.DataFrame:
+    """Contract dtypes: dates as datetime64, counts as nullable integers, text as string."""
+    meetings = meetings.copy()
+    meetings["meeting_date"] = pd.to_datetime(meetings["meeting_date"])
+    for column in ("connection_points", "opinions", "source_row"):
+        meetings[column] = pd.array(meetings[column], dtype="Int64")
+    for column in ("meeting_id", "title", "chair_role", "format", "plans", "source_file"):
+        meetings[column] = meetings[column].astype("string")
+    return meetings
+
+
+def type_mentions(mentions: pd.DataFrame) -> pd.DataFrame:
+    """Contract dtypes: commune codes as 5-character strings, dates as datetime64."""
+    mentions = mentions.copy()
+    mentions["meeting_date"] = pd.to_datetime(mentions["meeting_date"])
+    for column in MENTION_COLUMNS:
+        if column != "meeting_date":
+            mentions[column] = mentions[column].astype("string")
+    return mentions

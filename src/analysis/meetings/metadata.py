@@ -1,0 +1,252 @@
+"""The facts about a meeting in its report: date, format, connection points, opinions, chair, plans.
+
+District news gives the meeting day without a year ("Sáng ngày 12/10") next to the post
+date ("Ngày đăng 12/10/2021"); documents cited in the text carry their own dates ("Kế hoạch
+198 ngày 21/6/2021"), which must not be taken for the meeting's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+
+from analysis.meetings.segment import fold_aligned
+
+_DAY_MONTH = r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{4}|\d{2}))?(?![\d/])"
+_WORDY = r"(\d{1,2})\s+thang\s+(\d{1,2})(?:\s*(?:nam|,|/)\s*(\d{4}))?"
+_DATE = re.compile(rf"(?:{_DAY_MONTH}|{_WORDY})")
+_POST_DATE = re.compile(
+    rf"(?:ngay dang|dang ngay|ngay cap nhat|cap nhat|thoi gian dang|ngay xuat ban)\s*:?\s*(?:luc\s*)?(?:{_DAY_MONTH})"
+)
+_MEETING_DAY = re.compile(
+    rf"(?:(?P<part>sang|chieu|toi|trua|hom nay|hom qua)\s*(?:thu \w+\s*,?\s*)?(?:ngay\s*)?|\bngay\s+)"
+    rf"(?:{_DAY_MONTH}|{_WORDY})"
+)
+_DOCUMENT_BEFORE = re.compile(
+    r"(?:ke hoach|\bkh|quyet dinh|\bqd|cong van|\bcv|chi thi|\bct|thong bao|\btb|nghi quyet|\bnq"
+    r"|thong tu|\btt|nghi dinh|\bnd|van ban|to trinh|huong dan|\bhd|\bso)[\s:]*(?:so\s*)?[\d/\w\-.]*\s*$"
+)
+_NOT_MEETING_DAY_BEFORE = re.compile(r"(?:truoc|den|tu|tinh den|han|cham nhat|ke tu|sau|trong)\s*$")
+_MEETING_WORDS = re.compile(r"to chuc|\bhop\b|hoi nghi|dien ra|chu tri|buoi lam viec|giao ban")
+_YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+_ONLINE = re.compile(
+    r"(?:hop|hoi nghi|to chuc|hinh thuc|ket noi|giao ban|buoi lam viec)\s+(?:\w+\s+){0,3}?truc tuyen"
+    r"|diem cau|hoi nghi truyen hinh|truc tuyen toi|truc tuyen den|truc tuyen voi"
+)
+_IN_PERSON = re.compile(
+    r"(?:hop|hoi nghi|to chuc|hinh thuc|giao ban|buoi lam viec)\s+(?:\w+\s+){0,3}?truc tiep"
+    r"|tai hoi truong|tai phong hop|tai tru so"
+)
+_BOTH = re.compile(
+    r"truc tiep (?:ket hop|va|kem|cung) (?:voi )?(?:hinh thuc )?truc tuyen"
+    r"|truc tuyen (?:ket hop|va|kem|cung) (?:voi )?(?:hinh thuc )?truc tiep"
+    r"|ket hop (?:ca )?(?:hai hinh thuc )?truc tiep va truc tuyen|ket hop (?:ca )?truc tuyen va truc tiep"
+)
+_POINTS = re.compile(
+    r"(\d{1,3})\s+diem cau|diem cau\s+(?:tai\s+|cua\s+|o\s+|voi\s+|den\s+|gom\s+|la\s+)*(\d{1,3})\b"
+)
+_OPINIONS = re.compile(
+    r"(\d{1,3})\s+(?:luot\s+)?(?:y kien|tham luan|luot phat bieu|dai bieu phat bieu|phat bieu)"
+)
+_CHAIR_WORD = re.compile(r"chu tri")
+_HONORIFIC = re.compile(r"(?<![a-z])(?:dong chi|d/c|d\s*\.\s*c|ong|ba)\s+(?=[^\s])")
+_ROLE_WORD = re.compile(
+    r"(?<![a-z])(?:pho chu tich|chu tich|bi thu|pho bi thu|truong ban|truong phong|giam doc|chanh van phong)"
+)
+_PLAN = re.compile(
+    r"(?:ke hoach|\bkh)\s*(?:so\s*)?(\d{1,5})(?!\d)(?!\s*(?:thang|nam|quy|tuan)\b)(?:\s*/\s*[a-z0-9\-/]+)?"
+    rf"(?:\s*,?\s*ngay\s+(?:{_DAY_MONTH}|{_WORDY}))?"
+)
+
+
+def to_iso(day: int, month: int, year: int | None) -> str | None:
+    """ISO date or None when the numbers are no calendar date."""
+    if year is None:
+        return None
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return None
+
+
+def full_year(text: str | None) -> int | None:
+    """Four-digit year from '2021' or '21'."""
+    if not text:
+        return None
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def date_parts(match: re.Match[str], offset: int = 0) -> tuple[int, int, int | None]:
+    """(day, month, year) from a match of _DAY_MONTH or _WORDY groups starting at `offset`."""
+    groups = match.groups()[offset:]
+    if groups[0] is not None:
+        return int(groups[0]), int(groups[1]), full_year(groups[2])
+    return int(groups[3]), int(groups[4]), full_year(groups[5])
+
+
+def find_post_date(folded: str) -> date | None:
+    """The publication date of a news report ('Ngày đăng 12/10/2021 | 13:25')."""
+    for match in _POST_DATE.finditer(folded):
+        day, month, year = int(match.group(1)), int(match.group(2)), full_year(match.group(3))
+        iso = to_iso(day, month, year)
+        if iso:
+            return date.fromisoformat(iso)
+    return None
+
+
+def infer_year(folded: str, post: date | None, source: str = "") -> int | None:
+    """The report's year: the post date's, else the most cited year, else the file name's."""
+    if post:
+        return post.year
+    years = Counter(int(y) for y in _YEAR.findall(folded))
+    if years:
+        return years.most_common(1)[0][0]
+    match = _YEAR.search(source)
+    return int(match.group(1)) if match else None
+
+
+def extract_meeting_date(text: str, source: str = "") -> str | None:
+    """The meeting day: a dated 'Sáng ngày …' near meeting words, not a cited document's date."""
+    folded = fold_aligned(text)
+    post = find_post_date(folded)
+    year = infer_year(folded, post, source)
+    best: tuple[int, int, str] | None = None
+    for match in _MEETING_DAY.finditer(folded):
+        before = folded[max(0, match.start() - 40) : match.start()]
+        if _DOCUMENT_BEFORE.search(before) or _NOT_MEETING_DAY_BEFORE.search(before):
+            continue
+        if re.search(r"ngay dang|dang\s*$|cap nhat\s*$", before):
+            continue
+        day, month, own_year = date_parts(match, 1)
+        candidate_year = own_year or year
+        if own_year is None and post and candidate_year and (month, day) > (post.month, post.day):
+            candidate_year -= 1
+        iso = to_iso(day, month, candidate_year)
+        if not iso:
+            continue
+        after = folded[match.end() : match.end() + 120]
+        score = 1 + 2 * bool(match.group("part")) + 2 * bool(_MEETING_WORDS.search(after))
+        if best is None or score > best[0]:
+            best = (score, -match.start(), iso)
+    if best:
+        return best[2]
+    if post:
+        return post.isoformat()
+    named = re.search(r"(20\d{2})[-_](\d{2})[-_](\d{2})", source)
+    if named:
+        return to_iso(int(named.group(3)), int(named.group(2)), int(named.group(1)))
+    return None
+
+
+def extract_format(text: str) -> str | None:
+    """online / in_person / both, from how the meeting was held (not 'dịch vụ công trực tuyến')."""
+    folded = fold_aligned(text)
+    if _BOTH.search(folded):
+        return "both"
+    online = bool(_ONLINE.search(folded))
+    in_person = bool(
+        re.search(
+            r"(?:hop|hoi nghi|to chuc|hinh thuc|giao ban|buoi lam viec)\s+(?:\w+\s+){0,3}?truc tiep",
+            folded,
+        )
+    )
+    if online and in_person:
+        return "both"
+    if online:
+        return "online"
+    if in_person or re.search(r"tai hoi truong|tai phong hop|tai tru so", folded):
+        return "in_person"
+    return None
+
+
+def extract_connection_points(text: str) -> int | None:
+    """Number of connection points ('điểm cầu 31 xã', '32 điểm cầu')."""
+    match = _POINTS.search(fold_aligned(text))
+    if not match:
+        return None
+    return int(match.group(1) or match.group(2))
+
+
+def extract_opinions(text: str) -> int | None:
+    """Number of opinions voiced ('17 ý kiến phát biểu', '12 lượt ý kiến', '5 tham luận')."""
+    match = _OPINIONS.search(fold_aligned(text))
+    return int(match.group(1)) if match else None
+
+
+def collapse_repeated_words(text: str) -> str:
+    """'UBND huyện huyện' -> 'UBND huyện' (a doubled word is a typo, not a title)."""
+    return re.sub(r"\b(\w+)(\s+\1\b)+", r"\1", text, flags=re.IGNORECASE)
+
+
+def extract_chair(text: str) -> tuple[str | None, str | None]:
+    """(chair as published with role, role alone) from the first sentence saying who chaired."""
+    folded = fold_aligned(text)
+    for match in _CHAIR_WORD.finditer(folded):
+        start = max(
+            folded.rfind(".", 0, match.start()) + 1, folded.rfind("\n", 0, match.start()) + 1
+        )
+        ends = [
+            i for i in (folded.find(".", match.end()), folded.find("\n", match.end())) if i != -1
+        ]
+        end = min(ends) if ends else len(folded)
+        before = [m for m in _HONORIFIC.finditer(folded, start, match.start())]
+        if before:
+            chair = text[before[-1].start() : match.start()]
+        else:
+            after = _HONORIFIC.search(folded, match.end(), end) or _ROLE_WORD.search(
+                folded, match.end(), end
+            )
+            roles = list(_ROLE_WORD.finditer(folded, start, match.start()))
+            if roles:
+                chair = text[roles[0].start() : match.start()]
+            elif after:
+                stop = re.search(
+                    r";|,\s*cung|\s+cung\s+du|\s+va\s+cac", folded[after.start() : end]
+                )
+                chair = text[after.start() : after.start() + stop.start() if stop else end]
+            else:
+                continue
+        chair = re.sub(
+            r"(?:\s+(?:đã|làm|là|được|cùng|và|đồng chí|Đồng chí))+\s*$", "", chair.strip(" ,.:-–")
+        )
+        chair = collapse_repeated_words(" ".join(chair.split())).strip(" ,.:-–")
+        if not chair:
+            continue
+        return chair, extract_role(chair)
+    return None, None
+
+
+def extract_role(chair: str) -> str | None:
+    """The role part of 'Đồng chí X - Phó Chủ tịch UBND huyện' (no personal name)."""
+    folded = fold_aligned(chair)
+    role = _ROLE_WORD.search(folded)
+    if role:
+        return chair[role.start() :].strip(" ,.:-–")
+    parts = re.split(r"\s[-–,]\s|,\s", chair, maxsplit=1)
+    return parts[1].strip() if len(parts) == 2 else None
+
+
+def extract_plans(text: str, year: int | None = None) -> list[dict]:
+    """Plans cited ('Kế hoạch 198 ngày 21/6/2021') as {number, date}, first dated mention wins."""
+    folded = fold_aligned(text)
+    plans: dict[str, str | None] = {}
+    for match in _PLAN.finditer(folded):
+        number = match.group(1)
+        iso = None
+        if match.group(2) is not None or match.group(5) is not None:
+            day, month, own_year = date_parts(match, 1)
+            iso = to_iso(day, month, own_year or year)
+        if number not in plans or (plans[number] is None and iso):
+            plans[number] = iso
+    return [{"number": n, "date": d} for n, d in plans.items()]
+
+
+def extract_title(text: str) -> str | None:
+    """The headline: the first line of at least eight words (news copies start with a rubric)."""
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    for line in lines[:6]:
+        if len(line.split()) >= 8:
+            return line
+    return lines[0] if lines else None
