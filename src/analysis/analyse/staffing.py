@@ -14,7 +14,9 @@ from analysis.reference.calendar import working_days
 
 def month_range(start: str | pd.Timestamp, end: str | pd.Timestamp) -> pd.PeriodIndex:
     """Calendar months from the month of `start` to the month of `end`."""
-    return pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"), freq="M")
+    return pd.period_range(
+        pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"), freq="M"
+    )
 
 
 def compute_staffing_by_month(
@@ -42,7 +44,12 @@ def compute_staffing_by_month(
         communes = sorted(officers["commune_code"].dropna().unique())
     frame = officers.dropna(subset=["commune_code", "start_date"]).copy()
     start_ns = pd.to_datetime(frame["start_date"]).dt.normalize().to_numpy()
-    end_ns = pd.to_datetime(frame["end_date"]).dt.normalize().fillna(days[-1] if len(days) else pd.NaT).to_numpy()
+    end_ns = (
+        pd.to_datetime(frame["end_date"])
+        .dt.normalize()
+        .fillna(days[-1] if len(days) else pd.NaT)
+        .to_numpy()
+    )
     day_values = days.to_numpy()
     # present[i, d] = officer i is on the desk on working day d (rosters are small: officers x days)
     present = (day_values[None, :] >= start_ns[:, None]) & (day_values[None, :] <= end_ns[:, None])

@@ -1,0 +1,244 @@
+"""The `analyse` step: processed tables in, indicator, model, risk and meeting-check tables out.
+
+# Load inputs: dossiers.parquet, officers.parquet, meeting_mentions.parquet (optional)
+# Process data: indicators -> ranks -> risk adjustment -> models -> meeting check
+# Save outputs: beside the inputs, each written atomically (temp file, then rename)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.analyse.indicators import (
+    DEFAULT_LATE_RATE,
+    LATE_RATE_CONVENTIONS,
+    POINTS_766_3_3_MAX,
+    compute_indicators,
+    list_communes,
+    list_periods,
+    rank_communes,
+)
+from analysis.analyse.meeting_check import check_mentions
+from analysis.analyse.models import (
+    add_meaningful_steps,
+    build_panel,
+    fit_dossier_logit,
+    fit_panel_glm,
+)
+from analysis.analyse.risk import risk_adjust
+from analysis.analyse.staffing import compute_staffing_by_month
+from analysis.errors import UserError
+
+REQUIRED_DOSSIER_COLUMNS = [
+    "commune_code",
+    "field",
+    "channel",
+    "received_at",
+    "due_at",
+    "completed_at",
+    "status",
+    "outcome",
+]
+REQUIRED_OFFICER_COLUMNS = ["officer_id", "commune_code", "is_concurrent", "start_date", "end_date"]
+DATE_COLUMNS = ["received_at", "due_at", "completed_at", "returned_at", "as_of"]
+
+
+def write_atomic(frame_or_text, path: Path) -> Path:
+    """Write Parquet, CSV or text through a temp file and a rename, so readers never see half a file."""
+    path = Path(path)
+    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        if isinstance(frame_or_text, str):
+            Path(temp).write_text(frame_or_text, encoding="utf-8")
+        elif path.suffix == ".csv":
+            frame_or_text.to_csv(temp, index=False, encoding="utf-8")
+        else:
+            frame_or_text.to_parquet(temp, index=False)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.remove(temp)
+    return path
+
+
+def read_table(path: Path, required: list[str]) -> pd.DataFrame:
+    """Read a processed Parquet table, failing with the file and the missing columns."""
+    if not path.exists():
+        raise UserError(f"{path}: not found; run `python -m analysis clean` first")
+    table = pd.read_parquet(path)
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise UserError(
+            f"{path}: missing column(s) {', '.join(missing)} (see docs/data_contract.md)"
+        )
+    return table
+
+
+def prepare_dossiers(dossiers: pd.DataFrame) -> pd.DataFrame:
+    """Types the analysis relies on: string commune codes, datetimes, nullable booleans."""
+    d = dossiers.copy()
+    d["commune_code"] = d["commune_code"].astype("string")
+    for column in DATE_COLUMNS:
+        if column in d:
+            d[column] = pd.to_datetime(d[column])
+    if "as_of" not in d:
+        d["as_of"] = d[["received_at", "completed_at"]].max().max()
+    for column in ("apology_letter",):
+        if column in d:
+            d[column] = d[column].astype("boolean")
+    if "online_level" not in d:
+        d["online_level"] = pd.NA
+    if "procedure" not in d:
+        d["procedure"] = d["field"]
+    return d[d["received_at"].notna() & d["commune_code"].notna()].reset_index(drop=True)
+
+
+def file_sha256(path: Path) -> str:
+    """Checksum of an input, for provenance."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def code_version() -> str:
+    """git describe of the working tree, or 'unknown' outside git."""
+    try:
+        return subprocess.run(
+            ["git", "describe", "--always", "--dirty"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def analyse_all(
+    processed_dir,
+    default_late_rate: str = DEFAULT_LATE_RATE,
+    saturday_counts: bool | None = None,
+    bootstrap_reps: int = 1999,
+    max_points: float = POINTS_766_3_3_MAX,
+    dossier_logit_rows: int = 60_000,
+    seed: int = 0,
+) -> dict:
+    """Run every analysis on the processed folder and write its tables there; returns {name: path}."""
+    if default_late_rate not in LATE_RATE_CONVENTIONS:
+        raise UserError(
+            f"--default-late-rate {default_late_rate}: use one of {', '.join(LATE_RATE_CONVENTIONS)}"
+        )
+    timings, started = {}, time.perf_counter()
+    folder = Path(processed_dir)
+    # Load inputs
+    dossiers_path, officers_path = folder / "dossiers.parquet", folder / "officers.parquet"
+    mentions_path = folder / "meeting_mentions.parquet"
+    dossiers = prepare_dossiers(read_table(dossiers_path, REQUIRED_DOSSIER_COLUMNS))
+    if dossiers.empty:
+        raise UserError(f"{dossiers_path}: no dossiers with a commune and a received date")
+    officers = read_table(officers_path, REQUIRED_OFFICER_COLUMNS)
+    officers = officers.assign(commune_code=officers["commune_code"].astype("string"))
+    mentions = pd.read_parquet(mentions_path) if mentions_path.exists() else None
+    if saturday_counts is None:
+        saturday_counts = read_saturday_setting(folder)
+    # Process data
+    start, as_of = dossiers["received_at"].min().normalize(), dossiers["as_of"].max().normalize()
+    periods = list_periods(start, max(as_of, dossiers["received_at"].max()), as_of)
+    communes = list_communes(dossiers)
+    months = periods[periods["period_type"] == "month"]
+    longer = periods[periods["period_type"] != "month"]
+    options = {
+        "default_late_rate": default_late_rate,
+        "saturday_counts": saturday_counts,
+        "max_points": max_points,
+    }
+    monthly = compute_indicators(dossiers, officers, months, communes, **options)
+    by_period = compute_indicators(dossiers, officers, longer, communes, **options)
+    ranks = rank_communes(by_period)
+    timings["indicators"] = time.perf_counter() - started
+    risk, curve = risk_adjust(dossiers, longer, communes)
+    risk = risk.merge(
+        longer[["period", "period_type", "is_complete"]], on=["period", "period_type"], how="left"
+    )
+    timings["risk"] = time.perf_counter() - started - sum(timings.values())
+    staffing = compute_staffing_by_month(
+        officers,
+        months["period_start"].min(),
+        months["period_end"].max(),
+        communes,
+        saturday_counts,
+    )
+    panel = build_panel(dossiers, staffing)
+    effects, panel_info = fit_panel_glm(panel, bootstrap_reps=bootstrap_reps, seed=seed)
+    logit, logit_info = fit_dossier_logit(
+        dossiers, staffing, max_rows=dossier_logit_rows, seed=seed
+    )
+    effects = add_meaningful_steps(
+        pd.concat([effects, logit], ignore_index=True), panel_info["mean_late_rate"]
+    )
+    timings["models"] = time.perf_counter() - started - sum(timings.values())
+    checks = check_mentions(
+        mentions, dossiers, officers, communes, default_late_rate, saturday_counts
+    )
+    timings["meeting_check"] = time.perf_counter() - started - sum(timings.values())
+    # Save outputs
+    outputs = {
+        "indicators_monthly": write_atomic(monthly, folder / "indicators_monthly.parquet"),
+        "indicators_period": write_atomic(by_period, folder / "indicators_period.parquet"),
+        "indicator_ranks": write_atomic(ranks, folder / "indicator_ranks.parquet"),
+        "risk_adjusted": write_atomic(risk, folder / "risk_adjusted.parquet"),
+        "funnel_curve": write_atomic(curve, folder / "funnel_curve.parquet"),
+        "effects_csv": write_atomic(effects, folder / "effects.csv"),
+        "effects": write_atomic(effects, folder / "effects.parquet"),
+        "meeting_check": write_atomic(checks, folder / "meeting_check.parquet"),
+    }
+    fit = {
+        "panel_binomial_glm": panel_info,
+        "dossier_logit": logit_info,
+        "late_rate_convention": default_late_rate,
+    }
+    outputs["model_fit"] = write_atomic(
+        json.dumps(fit, ensure_ascii=False, indent=2), folder / "model_fit.json"
+    )
+    inputs = [p for p in (dossiers_path, officers_path, mentions_path) if p.exists()]
+    timings["total"] = time.perf_counter() - started
+    manifest = {
+        "created_at": pd.Timestamp.now(tz="UTC").isoformat(),
+        "code_version": code_version(),
+        "parameters": {
+            **options,
+            "bootstrap_reps": bootstrap_reps,
+            "dossier_logit_rows": dossier_logit_rows,
+            "seed": seed,
+        },
+        "inputs": [{"path": p.name, "sha256": file_sha256(p)} for p in inputs],
+        "outputs": {name: Path(path).name for name, path in outputs.items()},
+        "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
+    }
+    outputs["analysis_manifest"] = write_atomic(
+        json.dumps(manifest, ensure_ascii=False, indent=2), folder / "analysis_manifest.json"
+    )
+    return {name: str(path) for name, path in outputs.items()}
+
+
+def read_saturday_setting(folder: Path) -> bool:
+    """The cleaner's Saturday setting from manifest.json, so deadlines and officer-days agree."""
+    path = folder / "manifest.json"
+    if not path.exists():
+        return False
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for holder in (
+        manifest,
+        manifest.get("parameters", {}) or {},
+        manifest.get("settings", {}) or {},
+    ):
+        if isinstance(holder, dict) and "saturday_counts" in holder:
+            return bool(holder["saturday_counts"])
+    return False
