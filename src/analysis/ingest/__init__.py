@@ -1,0 +1,1 @@
+"""Reading raw exports, rosters and meeting registers into validated, pseudonymous tables."""

@@ -1,0 +1,508 @@
+"""`clean`: raw exports, rosters and meeting files -> validated, pseudonymous Parquet + quarantine.
+
+# Load inputs: every dossier export, roster and meeting file under the raw folder.
+# Process data: header mapping, dates, units by period, rules, duplicates, reconciliation.
+# Save outputs: staged in a temporary folder, checked, then moved into place with the manifest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.errors import UserError
+from analysis.ingest import columns as cols
+from analysis.ingest.dates import parse_dates
+from analysis.ingest.dossiers import (
+    apology_of,
+    canonical_field,
+    classify_outcome,
+    end_of_processing,
+    fill_missing_due_dates,
+    learn_procedure_deadlines,
+    load_procedure_deadlines,
+    map_channels,
+    map_statuses,
+    online_level_of,
+    resolve_units,
+)
+from analysis.ingest.duplicates import deduplicate_dossiers
+from analysis.ingest.manifest import (
+    check_reconciliation,
+    code_version,
+    file_entry,
+    now_utc,
+    publish_outputs,
+    staging_dir,
+    write_manifest,
+    write_parquet,
+)
+from analysis.ingest.officers import OFFICER_COLUMNS, build_officers
+from analysis.ingest.privacy import load_secret, pseudonymize_officers
+from analysis.ingest.quarantine import build_quarantine_rows, write_quarantine
+from analysis.ingest.read import (
+    SPREADSHEET_SUFFIXES,
+    TEXT_SUFFIXES,
+    RawTable,
+    classify_noise_rows,
+    is_noise_text,
+    read_table,
+)
+from analysis.ingest.register import MEETING_COLUMNS, build_meetings
+from analysis.text import normalize_text
+
+DOSSIER_COLUMNS = [
+    "dossier_id", "commune_code", "procedure", "field", "channel", "online_level", "received_at",
+    "due_at", "due_at_computed", "completed_at", "returned_at", "status", "outcome", "is_late",
+    "apology_letter", "officer_id", "as_of", "source_file", "source_row",
+]  # fmt: skip
+MENTION_COLUMNS = [
+    "meeting_id",
+    "meeting_date",
+    "source_file",
+    "commune_code",
+    "commune_name",
+    "topic",
+    "polarity",
+    "evidence",
+]
+TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
+REPORT_SUFFIXES = {".txt", ".docx"}
+DATE_FIELDS = ("received_at", "due_at", "completed_at", "returned_at")
+
+
+def list_files(folder: Path, suffixes: set[str]) -> list[Path]:
+    """Files below a folder with the given suffixes, sorted (hidden files and ~$ lock files ignored)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith((".", "~$"))
+    )
+
+
+def relative_name(path: Path, roots: list[Path]) -> str:
+    """Path relative to the first root containing it (what the manifest and source_file show)."""
+    for root in roots:
+        try:
+            return path.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+    return path.name
+
+
+def _text_or_na(values: pd.Series) -> pd.Series:
+    as_obj = values.astype("object")
+    table = {u: (normalize_text(u) or None) for u in pd.unique(as_obj)}
+    return as_obj.map(table).astype("string")
+
+
+def _raw_filled(body: pd.DataFrame, column: str) -> pd.Series:
+    if column not in body:
+        return pd.Series(False, index=body.index)
+    text = body[column].astype("string").str.strip()
+    return text.notna() & text.ne("")
+
+
+def prepare_dossier_table(
+    table: RawTable, source_file: str, secret: bytes
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """One sheet -> (body without noise rows, parsed frame, first failing rule per row or None)."""
+    body = table.data
+    header_text = dict(
+        zip(
+            cols.map_columns(table.headers, cols.DOSSIER_SYNONYMS).values(),
+            [table.headers[i] for i in cols.map_columns(table.headers, cols.DOSSIER_SYNONYMS)],
+            strict=True,
+        )
+    )
+    noise = classify_noise_rows(body, ["dossier_id", "received_at"], header_text)
+    body = body[~noise]
+    table.rows_skipped += int(noise.sum())
+
+    def column(name: str) -> pd.Series:
+        return body[name] if name in body else pd.Series(None, index=body.index, dtype="object")
+
+    dates = {name: parse_dates(column(name)) for name in DATE_FIELDS}
+    frame = pd.DataFrame(index=body.index)
+    frame["dossier_id"] = _text_or_na(column("dossier_id"))
+    frame["procedure"] = _text_or_na(column("procedure"))
+    frame["field"] = (
+        column("field")
+        .astype("object")
+        .map({u: canonical_field(u) for u in pd.unique(column("field").astype("object"))})
+        .astype("string")
+    )
+    frame["channel"] = map_channels(column("channel")).astype("string")
+    frame["online_level"] = (
+        column("online_level")
+        .astype("object")
+        .map({u: online_level_of(u) for u in pd.unique(column("online_level").astype("object"))})
+        .astype("string")
+    )
+    for name in DATE_FIELDS:
+        frame[name] = dates[name]
+    status = map_statuses(column("status"))
+    inferred = pd.Series("pending", index=body.index).where(
+        dates["completed_at"].isna() & dates["returned_at"].isna(), "resolved"
+    )
+    frame["status"] = status.where(status.notna(), inferred).astype("string")
+    frame["completed_at"] = end_of_processing(frame)
+    frame["apology_letter"] = (
+        column("apology_letter")
+        .astype("object")
+        .map({u: apology_of(u) for u in pd.unique(column("apology_letter").astype("object"))})
+        .astype("boolean")
+    )
+    frame["officer_id"] = pseudonymize_officers(column("officer"), secret)
+    as_of = table.as_of_title
+    if as_of is None:
+        latest = pd.concat([dates[n] for n in ("received_at", "completed_at", "returned_at")]).max()
+        as_of = latest.normalize() if pd.notna(latest) else pd.NaT
+    frame["as_of"] = pd.Series(as_of, index=body.index, dtype="datetime64[ns]")
+    frame["source_file"] = source_file
+    frame["source_row"] = body["source_row"].astype("int64")
+    if "processing_days" in body:
+        frame["processing_days"] = column("processing_days").astype("string")
+    units = resolve_units(column("unit"), dates["received_at"].fillna(pd.Timestamp("2021-12-31")))
+    frame["commune_code"] = units["commune_code"].astype("string")
+
+    reasons = pd.Series(None, index=body.index, dtype="object")
+
+    def flag(mask: pd.Series, reason: str | pd.Series) -> None:
+        target = mask & reasons.isna()
+        reasons.loc[target] = reason if isinstance(reason, str) else reason[target]
+
+    received_day = frame["received_at"].dt.normalize()
+    flag(frame["dossier_id"].isna(), "missing dossier id")
+    flag(
+        frame["received_at"].isna() & _raw_filled(body, "received_at"), "unparseable received date"
+    )
+    flag(frame["received_at"].isna(), "missing received date")
+    flag(
+        frame["commune_code"].isna(),
+        "unknown unit: " + units["unit_reason"].fillna("no unit").astype(str),
+    )
+    flag(frame["channel"].isna() & _raw_filled(body, "channel"), "unknown channel")
+    flag(frame["channel"].isna(), "missing channel")
+    for name in ("due_at", "completed_at", "returned_at"):
+        flag(
+            dates[name].isna() & _raw_filled(body, name),
+            f"unparseable {name.removesuffix('_at')} date",
+        )
+    flag(dates["completed_at"].dt.normalize() < received_day, "completed before received")
+    flag(dates["returned_at"].dt.normalize() < received_day, "returned before received")
+    flag(frame["due_at"].dt.normalize() < received_day, "appointment before received")
+    flag(
+        frame["status"].eq("resolved") & frame["completed_at"].isna(),
+        "resolved without a result or return date",
+    )
+    return body, frame, reasons
+
+
+def clean_dossiers(
+    raw_dir: Path, files: list[Path], secret: bytes, saturday_counts: bool, entries: dict[str, dict]
+):
+    """All dossier exports -> (clean dossiers, quarantine rows, duplicate counts by kind)."""
+    prepared = []
+    for path in files:
+        source = relative_name(path, [raw_dir])
+        entry = entries[source]
+        for table in read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED + ("channel",)):
+            body, frame, reasons = prepare_dossier_table(table, source, secret)
+            entry["rows_read"] += table.rows_read
+            entry["rows_skipped"] += table.rows_skipped
+            prepared.append((source, table, body, frame, reasons))
+    quarantine: list[pd.DataFrame] = []
+    valid_frames = []
+    learned = learn_procedure_deadlines(
+        pd.concat([f[f["due_at"].notna() & r.isna()] for _, _, _, f, r in prepared])
+        if prepared
+        else pd.DataFrame(columns=["due_at", "received_at", "procedure"]),
+        saturday_counts,
+    )
+    deadlines = {**load_procedure_deadlines(), **learned}
+    for source, table, body, frame, reasons in prepared:
+        entry = entries[source]
+        frame = fill_missing_due_dates(frame, deadlines, saturday_counts)
+        missing_due = frame["due_at"].isna() & reasons.isna()
+        reasons[missing_due] = "no appointment date and no known deadline for the procedure"
+        early_due = (
+            frame["due_at"].dt.normalize() < frame["received_at"].dt.normalize()
+        ) & reasons.isna()
+        reasons[early_due] = "appointment before received"
+        bad = reasons.notna()
+        quarantine.append(build_quarantine_rows(body, reasons, source))
+        entry["rows_quarantined"] += int(bad.sum())
+        malformed = [(n, text) for n, text in table.malformed_rows]
+        noise = sum(is_noise_text(text) for _, text in malformed)
+        entry["rows_skipped"] += noise
+        broken = [n for n, text in malformed if not is_noise_text(text)]
+        if broken:
+            quarantine.append(
+                pd.DataFrame(
+                    {
+                        "source_file": source,
+                        "source_row": broken,
+                        "dossier_id": pd.NA,
+                        "reason": "row has a different number of fields than the header",
+                    }
+                )
+            )
+            entry["rows_quarantined"] += len(broken)
+        valid_frames.append(frame[~bad])
+    if valid_frames:
+        valid = pd.concat(valid_frames, ignore_index=True)
+    else:
+        valid = pd.DataFrame(columns=DOSSIER_COLUMNS)
+    kept, identical, conflicting = deduplicate_dossiers(valid)
+    for dropped in (identical, conflicting):
+        for source, n in dropped["source_file"].value_counts().items():
+            entries[source]["rows_duplicate"] += int(n)
+    for source, n in kept["source_file"].value_counts().items():
+        entries[source]["rows_clean"] += int(n)
+    kept = classify_outcome(kept)
+    kept = finalize_dossiers(kept)
+    counts = {"identical": len(identical), "conflicting": len(conflicting)}
+    return kept, quarantine, counts
+
+
+def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Contract column order and dtypes, rows sorted deterministically."""
+    out = frame.reindex(columns=DOSSIER_COLUMNS)
+    for name in (
+        "dossier_id",
+        "commune_code",
+        "procedure",
+        "field",
+        "channel",
+        "online_level",
+        "status",
+        "outcome",
+        "officer_id",
+        "source_file",
+    ):
+        out[name] = out[name].astype("string")
+    for name in ("received_at", "due_at", "completed_at", "returned_at", "as_of"):
+        out[name] = pd.to_datetime(out[name]).astype("datetime64[ns]")
+    out["due_at_computed"] = out["due_at_computed"].fillna(False).astype(bool)
+    out["is_late"] = out["is_late"].astype("boolean")
+    out["apology_letter"] = out["apology_letter"].astype("boolean")
+    out["source_row"] = out["source_row"].astype("int64")
+    return out.sort_values(
+        ["dossier_id", "source_file", "source_row"], kind="mergesort"
+    ).reset_index(drop=True)
+
+
+def clean_rows(
+    files: list[Path],
+    roots: list[Path],
+    kind: str,
+    synonyms: dict,
+    required: tuple,
+    build,
+    entries: dict,
+    columns: list[str],
+    **kwargs,
+):
+    """Rosters or registers: read, skip noise, build, split valid / quarantine, count."""
+    valid, quarantine = [], []
+    for path in files:
+        source = relative_name(path, roots)
+        entry = entries[source]
+        for table in read_table(path, synonyms, required):
+            noise = classify_noise_rows(table.data, list(required), {})
+            body = table.data[~noise]
+            frame, reasons = build(body, source, **kwargs)
+            bad = reasons.notna()
+            entry["rows_read"] += table.rows_read
+            entry["rows_skipped"] += int(noise.sum()) + sum(
+                is_noise_text(t) for _, t in table.malformed_rows
+            )
+            broken = [n for n, t in table.malformed_rows if not is_noise_text(t)]
+            entry["rows_quarantined"] += int(bad.sum()) + len(broken)
+            entry["rows_clean"] += int((~bad).sum())
+            quarantine.append(build_quarantine_rows(body, reasons, source))
+            if broken:
+                quarantine.append(
+                    pd.DataFrame(
+                        {
+                            "source_file": source,
+                            "source_row": broken,
+                            "dossier_id": pd.NA,
+                            "reason": "row has a different number of fields than the header",
+                        }
+                    )
+                )
+            valid.append(frame[~bad])
+    table = pd.concat(valid, ignore_index=True) if valid else pd.DataFrame(columns=columns)
+    return table, quarantine
+
+
+def extract_mentions(
+    report_files: list[Path], roots: list[Path]
+) -> tuple[pd.DataFrame | None, pd.DataFrame, str]:
+    """Meeting reports -> (report meetings, mentions, status) via analysis.meetings.extract."""
+    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in MENTION_COLUMNS})
+    if not report_files:
+        return None, empty, "no meeting reports found"
+    try:
+        from analysis.meetings.extract import extract_reports
+    except ImportError:
+        return (
+            None,
+            empty,
+            "analysis.meetings.extract not available: meeting_mentions.parquet left empty",
+        )
+    meetings, mentions = extract_reports(report_files)
+    names = {}
+    for p in report_files:
+        names[p.name] = relative_name(p, roots)
+        names[p.as_posix()] = relative_name(p, roots)
+    for frame in (meetings, mentions):
+        if len(frame):
+            frame["source_file"] = (
+                frame["source_file"]
+                .astype(str)
+                .map(lambda s: names.get(s, names.get(Path(s).name, s)))
+            )
+            frame["meeting_date"] = pd.to_datetime(frame["meeting_date"], errors="coerce").astype(
+                "datetime64[ns]"
+            )
+    mentions = mentions.reindex(
+        columns=MENTION_COLUMNS + [c for c in mentions.columns if c not in MENTION_COLUMNS]
+    )
+    return meetings, mentions, "ok"
+
+
+def link_report_meetings(
+    register: pd.DataFrame, reports: pd.DataFrame | None, mentions: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A report of a meeting in the register takes the register's meeting_id (same date, one meeting
+    that day); reports of meetings missing from the register are added to meetings.parquet."""
+    if reports is None or reports.empty:
+        return register, mentions
+    per_day = register.dropna(subset=["meeting_date"]).groupby("meeting_date")["meeting_id"]
+    unique_day = per_day.first()[per_day.size() == 1]
+    new_id = reports["meeting_date"].map(unique_day)
+    id_map = dict(
+        zip(reports["meeting_id"], new_id.where(new_id.notna(), reports["meeting_id"]), strict=True)
+    )
+    mentions = mentions.copy()
+    if len(mentions):
+        mentions["meeting_id"] = mentions["meeting_id"].map(id_map).fillna(mentions["meeting_id"])
+    extra = reports[new_id.isna()].reindex(columns=MEETING_COLUMNS)
+    meetings = pd.concat([register, extra], ignore_index=True) if len(extra) else register
+    meetings["source_row"] = meetings["source_row"].astype("Int64")
+    return meetings, mentions
+
+
+def clean_all(
+    raw_dir, out_dir, meetings_dirs=None, secret_path=None, saturday_counts: bool = False
+) -> dict:
+    """Clean every raw file into out_dir (dossiers, officers, meetings, mentions, quarantine, manifest)."""
+    raw_dir, out_dir = Path(raw_dir), Path(out_dir)
+    if not raw_dir.is_dir():
+        raise UserError(f"{raw_dir}: raw folder not found")
+    meetings_dirs = [Path(d) for d in (meetings_dirs or [raw_dir / "meetings"])]
+    dossier_files = list_files(raw_dir / "dossiers", TABLE_SUFFIXES)
+    if not dossier_files:
+        raise UserError(
+            f"{raw_dir}: no dossier exports (.xlsx, .csv) found under {raw_dir / 'dossiers'}"
+        )
+    officer_files = list_files(raw_dir / "officers", TABLE_SUFFIXES)
+    register_files = [p for d in meetings_dirs for p in list_files(d, TABLE_SUFFIXES - {".txt"})]
+    report_files = [p for d in meetings_dirs for p in list_files(d, REPORT_SUFFIXES)]
+    roots = [raw_dir, *meetings_dirs, *[d.parent for d in meetings_dirs]]
+    secret = load_secret(secret_path)
+
+    entries: dict[str, dict] = {}
+    for kind, paths in (
+        ("dossiers", dossier_files),
+        ("officers", officer_files),
+        ("meeting_register", register_files),
+    ):
+        for path in paths:
+            entries[relative_name(path, roots)] = file_entry(path, relative_name(path, roots), kind)
+
+    dossiers, quarantine, duplicate_counts = clean_dossiers(
+        raw_dir, dossier_files, secret, saturday_counts, entries
+    )
+    officers, officer_quarantine = clean_rows(
+        officer_files,
+        roots,
+        "officers",
+        cols.ROSTER_SYNONYMS,
+        cols.ROSTER_REQUIRED,
+        build_officers,
+        entries,
+        OFFICER_COLUMNS,
+        secret=secret,
+    )
+    meetings, meeting_quarantine = clean_rows(
+        register_files,
+        roots,
+        "meeting_register",
+        cols.REGISTER_SYNONYMS,
+        cols.REGISTER_REQUIRED,
+        build_meetings,
+        entries,
+        MEETING_COLUMNS,
+    )
+    report_meetings, mentions, mentions_status = extract_mentions(report_files, roots)
+    for path in report_files:
+        rel = relative_name(path, roots)
+        entry = file_entry(path, rel, "meeting_report")
+        n = int((mentions["source_file"] == rel).sum()) if len(mentions) else 0
+        entry.update(rows_read=n, rows_clean=n)
+        entries[rel] = entry
+
+    meetings, mentions = link_report_meetings(meetings, report_meetings, mentions)
+    officers = officers.sort_values(
+        ["commune_code", "officer_id", "start_date", "source_file", "source_row"], kind="mergesort"
+    ).reset_index(drop=True)
+    meetings = meetings.sort_values(
+        ["meeting_date", "source_file", "source_row"], kind="mergesort"
+    ).reset_index(drop=True)
+    mentions = (
+        mentions.sort_values(
+            ["meeting_date", "commune_code", "topic", "source_file"],
+            kind="mergesort",
+            na_position="last",
+        ).reset_index(drop=True)
+        if len(mentions)
+        else mentions
+    )
+    files = sorted(entries.values(), key=lambda e: (e["kind"], e["path"]))
+    check_reconciliation(files)
+
+    manifest = {
+        "synthetic": (raw_dir / "DEMO_DATA.md").exists(),
+        "created_at": now_utc(),
+        "code_version": code_version(),
+        "saturday_counts": bool(saturday_counts),
+        "files": files,
+        "duplicates": duplicate_counts,
+        "meeting_mentions": mentions_status,
+        "outputs": {},
+    }
+    with staging_dir(out_dir) as staging:
+        write_parquet(dossiers, staging / "dossiers.parquet")
+        write_parquet(officers.reindex(columns=OFFICER_COLUMNS), staging / "officers.parquet")
+        write_parquet(meetings.reindex(columns=MEETING_COLUMNS), staging / "meetings.parquet")
+        write_parquet(mentions, staging / "meeting_mentions.parquet")
+        n_quarantine = write_quarantine(
+            quarantine + officer_quarantine + meeting_quarantine, staging / "quarantine.csv"
+        )
+        manifest["outputs"] = {
+            "dossiers.parquet": {"rows": len(dossiers)},
+            "officers.parquet": {"rows": len(officers)},
+            "meetings.parquet": {"rows": len(meetings)},
+            "meeting_mentions.parquet": {"rows": len(mentions)},
+            "quarantine.csv": {"rows": n_quarantine},
+        }
+        write_manifest(manifest, staging / "manifest.json")
+        publish_outputs(staging, out_dir, [*manifest["outputs"], "manifest.json"])
+    return manifest

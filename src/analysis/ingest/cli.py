@@ -1,0 +1,66 @@
+"""Clean raw exports, officer rosters and meeting files into validated Parquet + quarantine.
+
+Reads RAW/dossiers/**, RAW/officers/** and the meeting folders (registers .csv/.xlsx, reports
+.txt/.docx); writes dossiers.parquet, officers.parquet, meetings.parquet,
+meeting_mentions.parquet, quarantine.csv and manifest.json into OUT, all at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis.paths import PROCESSED_DIR, RAW_DIR
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `python -m analysis clean`."""
+    parser.add_argument("--raw", type=Path, default=RAW_DIR, help="raw folder (default: data/raw)")
+    parser.add_argument(
+        "--out", type=Path, default=PROCESSED_DIR, help="output folder (default: data/processed)"
+    )
+    parser.add_argument(
+        "--meetings",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="meeting folders (default: RAW/meetings)",
+    )
+    parser.add_argument(
+        "--secret",
+        type=Path,
+        default=None,
+        help="pseudonymisation key file (default: .local/pseudonym_secret)",
+    )
+    parser.add_argument(
+        "--saturday-counts",
+        action="store_true",
+        help="count Saturdays as working days for computed appointments",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    """Clean and print one line per output plus the reconciliation totals."""
+    from analysis.ingest.clean import clean_all
+
+    manifest = clean_all(
+        args.raw,
+        args.out,
+        meetings_dirs=args.meetings,
+        secret_path=args.secret,
+        saturday_counts=args.saturday_counts,
+    )
+    totals = {
+        k: sum(f[k] for f in manifest["files"])
+        for k in ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
+    }
+    print(
+        f"cleaned {len(manifest['files'])} files into {args.out}: "
+        + ", ".join(f"{k}={v}" for k, v in totals.items())
+    )
+    for name, info in manifest["outputs"].items():
+        print(f"  {name}: {info['rows']} rows")
+    if manifest.get("meeting_mentions") not in ("ok", "no meeting reports found"):
+        print(f"  note: {manifest['meeting_mentions']}", file=sys.stderr)
+    return 0

@@ -1,0 +1,376 @@
+"""Canonical columns and the many ways exports word their headers.
+
+Header wording differs between one-stop-shop systems and versions, so headers are matched on
+folded text (no diacritics, lower case, punctuation dropped) against synonyms: exactly first,
+then as a contiguous run of words inside a longer header ("Ngày hẹn trả (dd/mm/yyyy)"), then
+fuzzily for typos. Personal columns are recognised the same way and are never kept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rapidfuzz import fuzz, process
+
+from analysis.text import fold
+
+# canonical name -> folded synonyms (Vietnamese and English). Longest match wins across fields.
+DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "row_number": ("stt", "tt", "so tt", "so thu tu", "no", "#"),
+    "dossier_id": (
+        "ma ho so",
+        "so ho so",
+        "ma hs",
+        "so hs",
+        "ma so ho so",
+        "ma ho so tthc",
+        "so bien nhan",
+        "ma bien nhan",
+        "so phieu tiep nhan",
+        "ma tiep nhan",
+        "dossier id",
+        "dossier code",
+        "dossier number",
+        "dossier no",
+        "file code",
+        "record id",
+        "mahoso",
+        "sohoso",
+    ),
+    "procedure": (
+        "ten thu tuc",
+        "thu tuc",
+        "thu tuc hanh chinh",
+        "ten thu tuc hanh chinh",
+        "ten tthc",
+        "tthc",
+        "ten dich vu cong",
+        "dich vu cong",
+        "procedure",
+        "procedure name",
+        "tenthutuc",
+    ),
+    "field": ("linh vuc", "ten linh vuc", "linh vuc giai quyet", "field", "sector", "linhvuc"),
+    "unit": (
+        "don vi tiep nhan",
+        "co quan tiep nhan",
+        "don vi",
+        "noi tiep nhan",
+        "don vi xu ly",
+        "co quan giai quyet",
+        "don vi giai quyet",
+        "co quan thuc hien",
+        "don vi thuc hien",
+        "xa thi tran",
+        "xa",
+        "ubnd xa",
+        "ten don vi",
+        "co quan",
+        "receiving unit",
+        "unit",
+        "agency",
+        "commune",
+        "donvitiepnhan",
+    ),
+    "channel": (
+        "hinh thuc nop",
+        "kenh thuc hien",
+        "kenh nop",
+        "kenhthuchien",
+        "hinh thuc tiep nhan",
+        "phuong thuc nop",
+        "hinh thuc nop ho so",
+        "kenh tiep nhan",
+        "nguon ho so",
+        "hinh thuc",
+        "channel",
+        "submission channel",
+    ),
+    "online_level": (
+        "muc do",
+        "muc do dvc",
+        "muc do dich vu cong",
+        "muc do dvctt",
+        "loai dich vu cong",
+        "dvc muc do",
+        "muc do dvc truc tuyen",
+        "online level",
+        "service level",
+    ),
+    "received_at": (
+        "ngay tiep nhan",
+        "ngay nhan",
+        "ngay nop",
+        "thoi gian tiep nhan",
+        "ngay tiep nhan ho so",
+        "ngay nhan ho so",
+        "ngay gio tiep nhan",
+        "ngay nop ho so",
+        "received",
+        "received at",
+        "received date",
+        "date received",
+        "ngaytiepnhan",
+    ),
+    "due_at": (
+        "ngay hen tra",
+        "hen tra",
+        "ngay hen tra ket qua",
+        "han xu ly",
+        "han giai quyet",
+        "ngay hen",
+        "han tra ket qua",
+        "ngay het han",
+        "thoi han tra ket qua",
+        "due date",
+        "due at",
+        "appointment date",
+        "ngayhentra",
+    ),
+    "processing_days": (
+        "so ngay giai quyet",
+        "thoi gian giai quyet",
+        "thoi han giai quyet",
+        "so ngay xu ly",
+        "so ngay quy dinh",
+        "processing days",
+    ),
+    "completed_at": (
+        "ngay co ket qua",
+        "ngay hoan thanh",
+        "ngay ket thuc xu ly",
+        "ngay xu ly xong",
+        "ngay giai quyet xong",
+        "ngay ket thuc",
+        "ngay hoan thanh xu ly",
+        "ngay co kq",
+        "ngay duyet",
+        "completed",
+        "completed at",
+        "completion date",
+        "date completed",
+    ),
+    "returned_at": (
+        "ngay tra ket qua",
+        "ngay tra",
+        "ngay tra kq",
+        "ngay tra ho so",
+        "thoi gian tra ket qua",
+        "returned",
+        "returned at",
+        "return date",
+    ),
+    "status": (
+        "trang thai",
+        "tinh trang",
+        "trang thai ho so",
+        "tinh trang xu ly",
+        "tinh trang ho so",
+        "trang thai xu ly",
+        "ket qua xu ly",
+        "status",
+    ),
+    "officer": (
+        "can bo xu ly",
+        "nguoi xu ly",
+        "can bo thu ly",
+        "chuyen vien xu ly",
+        "can bo giai quyet",
+        "can bo tiep nhan",
+        "nguoi tiep nhan",
+        "can bo",
+        "officer",
+        "handled by",
+    ),
+    "apology_letter": (
+        "thu xin loi",
+        "phieu xin loi",
+        "xin loi",
+        "phieu xin loi va hen lai ngay tra ket qua",
+        "van ban xin loi",
+        "apology",
+        "apology letter",
+    ),
+}
+
+# Personal data (Nghị định 13/2023/NĐ-CP): recognised so they are dropped on reading.
+PERSONAL_SYNONYMS: tuple[str, ...] = (
+    "chu ho so",
+    "ho ten",
+    "ho va ten",
+    "ten nguoi nop",
+    "nguoi nop",
+    "nguoi nop ho so",
+    "ten cong dan",
+    "cong dan",
+    "to chuc ca nhan",
+    "ten to chuc ca nhan",
+    "nguoi dung ten",
+    "nguoi dai dien",
+    "so cccd",
+    "cmnd",
+    "cccd",
+    "so cmnd",
+    "so giay to",
+    "giay to tuy than",
+    "can cuoc",
+    "so dinh danh",
+    "dien thoai",
+    "so dien thoai",
+    "sdt",
+    "so dt",
+    "dt",
+    "email",
+    "thu dien tu",
+    "dia chi",
+    "noi thuong tru",
+    "noi cu tru",
+    "ngay sinh",
+    "nam sinh",
+    "ma so thue",
+    "applicant",
+    "citizen",
+    "name",
+    "full name",
+    "phone",
+    "address",
+    "id number",
+    "date of birth",
+    "e mail",
+    "mobile",
+)
+
+ROSTER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "row_number": DOSSIER_SYNONYMS["row_number"],
+    "name": ("ho va ten", "ho ten", "ten can bo", "can bo", "ten", "full name", "name", "officer"),
+    "unit": (
+        "don vi",
+        "don vi cong tac",
+        "co quan",
+        "xa thi tran",
+        "xa",
+        "noi cong tac",
+        "unit",
+        "commune",
+    ),
+    "title": ("chuc danh", "chuc vu", "vi tri", "vi tri viec lam", "title", "position"),
+    "arrangement": (
+        "hinh thuc bo tri",
+        "bo tri",
+        "hinh thuc",
+        "kiem nhiem",
+        "loai bo tri",
+        "che do",
+        "arrangement",
+    ),
+    "start_date": ("ngay bat dau", "tu ngay", "ngay bo tri", "bat dau", "start date", "start"),
+    "end_date": ("ngay ket thuc", "den ngay", "ket thuc", "ngay thoi bo tri", "end date", "end"),
+}
+
+REGISTER_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "row_number": DOSSIER_SYNONYMS["row_number"],
+    "meeting_date": ("ngay hop", "ngay", "thoi gian", "ngay to chuc", "date", "meeting date"),
+    "title": ("ten cuoc hop", "noi dung", "cuoc hop", "ten hoi nghi", "title"),
+    "chair_role": ("chu tri", "nguoi chu tri", "chair"),
+    "format": ("hinh thuc", "hinh thuc hop", "hinh thuc to chuc", "format"),
+    "connection_points": ("so diem cau", "diem cau", "connection points"),
+    "opinions": ("so y kien phat bieu", "so y kien", "y kien phat bieu", "opinions"),
+}
+
+DOSSIER_REQUIRED = ("dossier_id", "unit", "received_at")
+ROSTER_REQUIRED = ("name", "unit")
+REGISTER_REQUIRED = ("meeting_date",)
+FUZZY_HEADER_MIN = 88.0
+_ANY_DIGITS = re.compile(r"\d")
+
+
+def _contains_words(header: str, synonym: str) -> bool:
+    return f" {synonym} " in f" {header} "
+
+
+def score_header(header: str, synonyms: dict[str, tuple[str, ...]]) -> tuple[str | None, float]:
+    """Best canonical field for one folded header and its score (exact > contained > fuzzy)."""
+    best: tuple[str | None, float] = (None, 0.0)
+    for field, words in synonyms.items():
+        for word in words:
+            if header == word:
+                score = 1000.0 + len(word)
+            elif _contains_words(header, word):
+                score = 500.0 + len(word)
+            else:
+                continue
+            if score > best[1]:
+                best = (field, score)
+    if best[0] is None and len(header) >= 5:
+        flat = [(w, f) for f, ws in synonyms.items() for w in ws if len(w) >= 5]
+        hit = process.extractOne(header, [w for w, _ in flat], scorer=fuzz.ratio)
+        if hit and hit[1] >= FUZZY_HEADER_MIN:
+            best = (flat[hit[2]][1], hit[1])
+    return best
+
+
+def is_personal_header(header: str) -> bool:
+    """True when a folded header names personal data (names, ID numbers, phones, addresses...)."""
+    return any(header == w or _contains_words(header, w) for w in PERSONAL_SYNONYMS)
+
+
+def map_columns(headers: list[object], synonyms: dict[str, tuple[str, ...]]) -> dict[int, str]:
+    """Map header positions to canonical names; each canonical name taken by its best header.
+
+    Personal headers are matched first and excluded, so "Địa chỉ" can never become a unit and
+    "Họ tên chủ hồ sơ" can never become an officer. Unmatched columns are dropped (a whitelist:
+    an unknown column may hold personal data).
+    """
+    candidates: list[tuple[float, int, str]] = []
+    for position, raw in enumerate(headers):
+        header = fold(raw)
+        if not header:
+            continue
+        field, score = score_header(header, synonyms)
+        if field is None:
+            continue
+        personal = is_personal_header(header)
+        if personal and score < 1000 and field not in ("officer", "name"):
+            continue
+        candidates.append((score, -position, field))
+    mapping: dict[int, str] = {}
+    taken: set[str] = set()
+    for _score, neg_position, field in sorted(candidates, reverse=True):
+        if field in taken:
+            continue
+        taken.add(field)
+        mapping[-neg_position] = field
+    return mapping
+
+
+def header_match_count(cells: list[object], synonyms: dict[str, tuple[str, ...]]) -> int:
+    """How many cells of a row look like headers we know (to find the header row)."""
+    count = 0
+    for cell in cells:
+        header = fold(cell)
+        if not header or len(header) > 80:
+            continue
+        field, score = score_header(header, synonyms)
+        if (
+            field is not None
+            and field != "row_number"
+            and score >= 500
+            or is_personal_header(header)
+        ):
+            count += 1
+    return count
+
+
+def closest_headers(
+    missing: str, headers: list[object], synonyms: dict[str, tuple[str, ...]]
+) -> list[str]:
+    """The found headers closest to a missing canonical column (for the error message)."""
+    names = [str(h) for h in headers if fold(h)]
+    if not names:
+        return []
+    scored = []
+    for name in names:
+        folded = fold(name)
+        score = max(fuzz.token_set_ratio(folded, w) for w in synonyms[missing])
+        scored.append((score, name))
+    return [name for score, name in sorted(scored, key=lambda t: -t[0])[:3]]

@@ -1,0 +1,130 @@
+"""Dates as exports write them: date cells, Excel serial numbers, day-first text.
+
+Vietnamese exports write day first (`12/10/2021` is 12 October). Month-first is never tried:
+a text that only parses month-first ("10/13/2021") is unparseable, not silently swapped.
+Parsing is vectorised with pyarrow's strptime, one pass per known format over what is left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Day-first and ISO formats only; never %m/%d.
+DATE_FORMATS = (
+    "%d/%m/%Y %H:%M:%S",
+    "%d/%m/%Y %H:%M",
+    "%d/%m/%Y",
+    "%d-%m-%Y %H:%M:%S",
+    "%d-%m-%Y %H:%M",
+    "%d-%m-%Y",
+    "%d.%m.%Y %H:%M",
+    "%d.%m.%Y",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%H:%M %d/%m/%Y",
+    "%H:%M:%S %d/%m/%Y",
+)
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+# Serial numbers accepted as dates: 1954-10-10 (27 000) .. 2064-11-18 (60 000)
+SERIAL_MIN, SERIAL_MAX = 20000, 60000
+_SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
+_CLEAN = re.compile(r"\s+")
+
+
+def _clean_text(values: pa.Array) -> pa.Array:
+    """Trim, collapse spaces, drop a trailing 'h'/'giờ' marker and 'ngày' words."""
+    values = pc.utf8_trim_whitespace(values)
+    values = pc.replace_substring_regex(values, r"\s+", " ")
+    values = pc.replace_substring_regex(values, r"(?i)^ng[aà]y\s+", "")
+    values = pc.replace_substring_regex(values, r"(\d{1,2})[hg](\d{2})", r"\1:\2")
+    return values
+
+
+def parse_text_dates(values: pd.Series) -> pd.Series:
+    """Parse day-first / ISO date text and Excel serial numbers written as text; NaT otherwise."""
+    text = pa.array(
+        values.astype("object").where(values.notna(), None), type=pa.string(), from_pandas=True
+    )
+    text = _clean_text(text)
+    result = pa.nulls(len(text), type=pa.timestamp("s"))
+    remaining = pc.and_(pc.is_valid(text), pc.not_equal(text, ""))
+    for fmt in DATE_FORMATS:
+        if not pc.any(remaining).as_py():
+            break
+        parsed = pc.strptime(
+            pc.if_else(remaining, text, None), format=fmt, unit="s", error_is_null=True
+        )
+        hit = pc.is_valid(parsed)
+        result = pc.if_else(hit, parsed, result)
+        remaining = pc.and_(remaining, pc.invert(hit))
+    out = pd.Series(result.to_pandas(), index=values.index).astype("datetime64[ns]")
+    if pc.any(remaining).as_py():
+        left = pc.if_else(remaining, text, None)
+        serial_text = pc.match_substring_regex(left, _SERIAL.pattern)
+        if pc.any(serial_text).as_py():
+            numbers = pd.to_numeric(
+                pd.Series(left.to_pandas(), index=values.index), errors="coerce"
+            )
+            out = out.where(out.notna(), serials_to_dates(numbers))
+    return out
+
+
+def serials_to_dates(numbers: pd.Series) -> pd.Series:
+    """Excel serial day numbers (1900 system) to timestamps; out-of-range numbers are NaT."""
+    numbers = pd.to_numeric(numbers, errors="coerce")
+    plausible = numbers.between(SERIAL_MIN, SERIAL_MAX)
+    days = numbers.where(plausible)
+    # round to the second so 44481.3437499999 is 08:15:00
+    seconds = (days * 86400).round()
+    return (EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")).where(plausible)
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Parse a column mixing date cells, serial numbers and day-first text into datetime64[ns]."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return (
+            pd.to_datetime(values).dt.tz_localize(None)
+            if getattr(values.dt, "tz", None)
+            else values.astype("datetime64[ns]")
+        )
+    if pd.api.types.is_numeric_dtype(values):
+        return serials_to_dates(values)
+    if isinstance(values.dtype, pd.StringDtype):
+        return parse_text_dates(values)
+    obj = values.astype("object")
+    kinds = obj.map(type)
+    is_text = kinds.eq(str)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if is_text.any():
+        out = out.where(~is_text, parse_text_dates(obj.where(is_text)))
+    is_datetime = kinds.isin([dt.datetime, pd.Timestamp, dt.date, np.datetime64])
+    if is_datetime.any():
+        out = out.where(~is_datetime, pd.to_datetime(obj.where(is_datetime), errors="coerce"))
+    is_number = kinds.isin([int, float, np.float64, np.int64]) & obj.notna()
+    if is_number.any():
+        out = out.where(~is_number, serials_to_dates(obj.where(is_number)))
+    is_time_only = kinds.eq(dt.time)
+    if is_time_only.any():
+        out = out.where(~is_time_only, pd.NaT)
+    return out
+
+
+def extract_period_end(lines: list[str]) -> pd.Timestamp | None:
+    """The export's period end from a title line like 'Từ ngày 01/01/2021 đến ngày 31/12/2021'."""
+    from analysis.text import fold
+
+    for line in lines:
+        folded_dates = re.findall(r"\d{1,2}/\d{1,2}/\d{4}", str(line))
+        if "den ngay" in fold(line) and folded_dates:
+            parsed = parse_text_dates(pd.Series([folded_dates[-1]]))
+            if parsed.notna().iloc[0]:
+                return parsed.iloc[0]
+    return None

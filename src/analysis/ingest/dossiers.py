@@ -1,0 +1,270 @@
+"""Dossier rules: channel, online level, status, units by period, appointments and lateness.
+
+Every mapping is computed once per distinct raw value (exports repeat a few dozen spellings
+over a million rows) and applied with `Series.map`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.reference.calendar import add_working_days, count_working_days
+from analysis.reference.units import CommuneResolver
+from analysis.text import fold, normalize_text
+
+# Periods in which the set of units was constant (Nghị quyết 1286/NQ-UBTVQH15; 2025-07 reform)
+UNIT_PERIOD_STARTS = (
+    pd.Timestamp("1900-01-01"),
+    pd.Timestamp("2025-01-01"),
+    pd.Timestamp("2025-07-01"),
+)
+DEADLINES_PATH = Path(__file__).resolve().parent / "procedure_deadlines.csv"
+STATUS_ORDER = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
+KNOWN_FIELDS = (
+    "Hộ tịch", "Chứng thực", "Đất đai", "Xây dựng", "Bảo trợ xã hội", "Người có công",
+    "Thi đua - Khen thưởng", "Tư pháp", "Lao động - Thương binh và Xã hội", "Nông nghiệp",
+    "Môi trường", "Văn hóa", "Giáo dục và Đào tạo", "Y tế", "Tôn giáo", "Nội vụ", "Tài chính",
+)  # fmt: skip
+
+
+def _map_distinct(values: pd.Series, rule) -> pd.Series:
+    as_obj = values.astype("object")
+    table = {u: rule(u) for u in pd.unique(as_obj)}
+    return as_obj.map(table)
+
+
+def channel_of(value: object) -> str | None:
+    """National code KenhThucHien 1 = trực tiếp, 2 = trực tuyến, 3 = bưu chính công ích (BCCI)."""
+    key = fold(value)
+    if not key:
+        return None
+    key = re.sub(r"^(\d)( 0)?$", r"\1", key)
+    if key in (
+        "1",
+        "truc tiep",
+        "tt",
+        "in person",
+        "direct",
+        "tai quay",
+        "nop truc tiep",
+        "offline",
+    ):
+        return "in_person"
+    if key in ("2", "online", "dvc", "dvctt", "truc tuyen", "qua mang", "internet"):
+        return "online"
+    if key in ("3", "bcci", "buu chinh", "buu dien", "post", "postal"):
+        return "postal"
+    if "buu chinh" in key or "bcci" in key or "buu dien" in key or "post" in key:
+        return "postal"
+    if (
+        "truc tuyen" in key
+        or "online" in key
+        or "dich vu cong" in key
+        or "qua mang" in key
+        or "cong dvc" in key
+    ):
+        return "online"
+    if "truc tiep" in key or "tai quay" in key or "mot cua" in key or "in person" in key:
+        return "in_person"
+    return None
+
+
+def online_level_of(value: object) -> str | None:
+    """DVC mức 2/3/4 (Nghị định 43/2011) or toàn trình / một phần (Nghị định 42/2022); never mapped 1:1."""
+    key = fold(value)
+    if not key:
+        return None
+    if "toan trinh" in key or "full" in key:
+        return "full_online"
+    if "mot phan" in key or "partial" in key:
+        return "partial_online"
+    digit = re.search(r"\b([234])\b", key)
+    if digit and not re.search(r"\d{2,}", key):
+        return f"level_{digit.group(1)}"
+    return None
+
+
+def status_of(value: object) -> str | None:
+    """Status words of one-stop systems to resolved | pending | awaiting_supplement | refused | withdrawn."""
+    key = fold(value)
+    if not key:
+        return None
+    if "rut" in key.split() or "withdraw" in key or "huy ho so" in key or "cong dan huy" in key:
+        return "withdrawn"
+    if (
+        "tu choi" in key
+        or "khong giai quyet" in key
+        or "khong du dieu kien" in key
+        or "refus" in key
+        or "tra lai ho so" in key
+    ):
+        return "refused"
+    if "bo sung" in key or "supplement" in key:
+        return "awaiting_supplement"
+    if re.search(
+        r"\bdang\b|\bcho\b|chua|moi tiep nhan|da tiep nhan|pending|processing|in progress|tam dung",
+        key,
+    ):
+        return "pending"
+    if re.search(
+        r"da tra|co ket qua|xong|hoan thanh|da giai quyet|da xu ly|ket thuc|resolved|done|completed|returned",
+        key,
+    ):
+        return "resolved"
+    return None
+
+
+def apology_of(value: object) -> object:
+    """Thư xin lỗi (phiếu xin lỗi và hẹn lại ngày trả kết quả): yes/no words to a nullable boolean."""
+    key = fold(value)
+    if not key:
+        return pd.NA
+    if key in ("co", "x", "yes", "y", "true", "1", "da gui", "da co", "co thu"):
+        return True
+    if key in ("khong", "no", "n", "false", "0", "chua", "chua gui", "khong co"):
+        return False
+    return pd.NA
+
+
+def canonical_field(value: object) -> str | None:
+    """Lĩnh vực in NFC with canonical capitalisation ('HỘ TỊCH' -> 'Hộ tịch')."""
+    text = normalize_text(value)
+    if not text:
+        return None
+    key = fold(text)
+    for known in KNOWN_FIELDS:
+        if fold(known) == key:
+            return known
+    return text[0].upper() + text[1:].lower()
+
+
+def map_channels(values: pd.Series) -> pd.Series:
+    """Channel per row (None when the wording is unknown)."""
+    return _map_distinct(values, channel_of)
+
+
+def map_statuses(values: pd.Series) -> pd.Series:
+    """Status per row (None when the wording is unknown)."""
+    return _map_distinct(values, status_of)
+
+
+def unit_period_start(received_at: pd.Series) -> pd.Series:
+    """The start of the unit period a date falls in (2021 units until 2024, Phú Hồng, 2025-07 xã)."""
+    starts = np.asarray(UNIT_PERIOD_STARTS, dtype="datetime64[ns]")
+    position = (
+        np.searchsorted(starts, received_at.to_numpy(dtype="datetime64[ns]"), side="right") - 1
+    )
+    out = pd.Series(starts[np.clip(position, 0, None)], index=received_at.index)
+    return out.where(received_at.notna())
+
+
+def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
+    """GSO code per row with the units that existed when the dossier was received; reason when not.
+
+    Each (period, spelling) pair is resolved once. A unit outside the district, the district
+    itself ("huyện Ba Vì") or an ambiguous spelling stays unresolved: never guessed.
+    """
+    period = unit_period_start(received_at)
+    out = pd.DataFrame(
+        {
+            "commune_code": pd.Series(None, index=units.index, dtype="object"),
+            "unit_reason": pd.Series(None, index=units.index, dtype="object"),
+        }
+    )
+    for start in period.dropna().unique():
+        mask = period.eq(start)
+        start = pd.Timestamp(start)
+        on = date(2021, 12, 31) if start.year < 2025 else start.date()
+        resolved = CommuneResolver(on).resolve_series(units[mask].astype("object").fillna(""))
+        out.loc[mask, "commune_code"] = resolved["commune_code"].to_numpy()
+        out.loc[mask, "unit_reason"] = resolved["unresolved_reason"].to_numpy()
+    return out
+
+
+def load_procedure_deadlines(path: Path = DEADLINES_PATH) -> dict[str, int]:
+    """Legal working-day deadlines of common commune procedures, keyed by folded name."""
+    table = pd.read_csv(path, dtype={"procedure": str, "working_days": int})
+    return dict(zip(table["procedure"].map(fold), table["working_days"], strict=True))
+
+
+def learn_procedure_deadlines(frame: pd.DataFrame, saturday_counts: bool = False) -> dict[str, int]:
+    """Most common working days from intake to appointment, per folded procedure, from rows that have both."""
+    known = frame[
+        frame["due_at"].notna() & frame["received_at"].notna() & frame["procedure"].notna()
+    ]
+    if known.empty:
+        return {}
+    days = count_working_days(known["received_at"], known["due_at"], saturday_counts)
+    keys = known["procedure"].map(fold)
+    modes = pd.DataFrame({"key": keys, "days": days}).dropna()
+    modes = modes[modes["days"] >= 0]
+    if modes.empty:
+        return {}
+    counts = modes.groupby(["key", "days"]).size().reset_index(name="n")
+    counts = counts.sort_values(["key", "n", "days"], ascending=[True, False, True])
+    best = counts.drop_duplicates("key")
+    return {k: int(d) for k, d in zip(best["key"], best["days"], strict=True)}
+
+
+def fill_missing_due_dates(
+    frame: pd.DataFrame, deadlines: dict[str, int], saturday_counts: bool = False
+) -> pd.DataFrame:
+    """Compute absent appointments in working days from intake (Vietnam holidays), flagged `due_at_computed`."""
+    frame = frame.copy()
+    missing = frame["due_at"].isna() & frame["received_at"].notna()
+    days = frame.loc[missing, "procedure"].map(fold).map(deadlines)
+    if "processing_days" in frame:
+        explicit = pd.to_numeric(
+            frame.loc[missing, "processing_days"].astype("string").str.extract(r"(\d+)")[0],
+            errors="coerce",
+        )
+        days = explicit.where(explicit.notna(), days)
+    computable = days.notna()
+    index = days[computable].index
+    if len(index):
+        frame.loc[index, "due_at"] = add_working_days(
+            frame.loc[index, "received_at"], days[computable].astype(int), saturday_counts
+        ).to_numpy()
+    frame["due_at_computed"] = False
+    frame.loc[index, "due_at_computed"] = True
+    return frame
+
+
+def end_of_processing(frame: pd.DataFrame) -> pd.Series:
+    """End of processing per DOMAIN.md: result date, else return date (for finished statuses)."""
+    completed = frame["completed_at"].where(frame["completed_at"].notna(), frame["returned_at"])
+    finished = frame["status"].isin(["resolved", "refused", "withdrawn"])
+    return completed.where(finished)
+
+
+def classify_outcome(frame: pd.DataFrame) -> pd.DataFrame:
+    """outcome and is_late by calendar day (Thông tư 01/2020/TT-VPCP Biểu 06: early/on time/late/pending).
+
+    Finished: completed day > due day is late, < early, = on time. Unfinished: overdue when the
+    export's as_of day is after the due day (đang giải quyết quá hạn), else within time.
+    """
+    frame = frame.copy()
+    due = frame["due_at"].dt.normalize()
+    done = frame["completed_at"].dt.normalize()
+    as_of = frame["as_of"].dt.normalize()
+    finished = frame["completed_at"].notna()
+    outcome = np.select(
+        [
+            finished & (done > due),
+            finished & (done < due),
+            finished & (done == due),
+            ~finished & (as_of > due),
+        ],
+        ["late", "early", "on_time", "pending_overdue"],
+        default="pending_in_time",
+    )
+    frame["outcome"] = pd.Series(outcome, index=frame.index, dtype="string")
+    is_late = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+    is_late[finished] = (done > due)[finished]
+    frame["is_late"] = is_late
+    return frame

@@ -1,0 +1,49 @@
+"""Duplicates across and within exports.
+
+Systems re-export the same dossiers (overlapping periods, a file saved twice). Rule:
+1. identical re-exports (same dossier_id and same content in every cleaned column) collapse to
+   the first occurrence (by source_file, then source_row);
+2. conflicting duplicates (same dossier_id, different content) keep ONE row: the most advanced
+   status (resolved > refused/withdrawn > awaiting_supplement > pending), then the latest export
+   (as_of), then the latest completion date, then the last file name and first row. A later
+   export of a dossier that moved on is the truth; an earlier snapshot is history.
+Both kinds are counted (in the manifest, per file, as rows_duplicate, and in total by kind).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+STATUS_RANK = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
+PROVENANCE = ["source_file", "source_row", "as_of"]
+
+
+def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Keep the first of rows equal in every content column; return (kept, dropped)."""
+    frame = frame.sort_values(["source_file", "source_row"], kind="mergesort")
+    content = [c for c in frame.columns if c not in PROVENANCE]
+    dropped = frame.duplicated(subset=content, keep="first")
+    return frame[~dropped], frame[dropped]
+
+
+def resolve_conflicting_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per dossier_id by the documented rule; return (kept, superseded)."""
+    ranked = frame.assign(
+        _rank=frame["status"].map(STATUS_RANK).fillna(-1),
+        _completed=frame["completed_at"].fillna(pd.Timestamp.min),
+    )
+    ranked = ranked.sort_values(
+        ["dossier_id", "_rank", "as_of", "_completed", "source_file", "source_row"],
+        ascending=[True, False, False, False, False, True],
+        kind="mergesort",
+    )
+    superseded = ranked.duplicated(subset=["dossier_id"], keep="first")
+    ranked = ranked.drop(columns=["_rank", "_completed"])
+    return ranked[~superseded], ranked[superseded]
+
+
+def deduplicate_dossiers(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Apply both rules; return (clean, identical duplicates, superseded conflicting duplicates)."""
+    kept, identical = drop_identical_duplicates(frame)
+    kept, conflicting = resolve_conflicting_duplicates(kept)
+    return kept, identical, conflicting

@@ -1,0 +1,127 @@
+"""Provenance and reconciliation: every raw row is accounted for, and outputs appear all at once.
+
+For each source file: sha256, rows_read = rows_clean + rows_quarantined + rows_duplicate +
+rows_skipped, or the run fails loudly. Outputs are written into a temporary folder beside the
+output folder, validated, and only then moved into place, so a failed run leaves the previous
+outputs untouched and never a half-written set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager, suppress
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from analysis.errors import UserError
+
+COUNT_FIELDS = ("rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
+
+
+def sha256_of(path: Path) -> str:
+    """Checksum of a raw file (which exact bytes made the processed data)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_entry(path: Path, relative: str, kind: str) -> dict:
+    """A manifest row for one source file, counts at zero."""
+    return {
+        "path": relative,
+        "sha256": sha256_of(path),
+        "kind": kind,
+        "rows_read": 0,
+        **dict.fromkeys(COUNT_FIELDS, 0),
+    }
+
+
+def check_reconciliation(files: list[dict]) -> None:
+    """Fail loudly unless rows_read equals clean + quarantined + duplicate + skipped for every file."""
+    for entry in files:
+        accounted = sum(int(entry[k]) for k in COUNT_FIELDS)
+        if accounted != int(entry["rows_read"]):
+            raise UserError(
+                f"{entry['path']}: reconciliation failed: rows_read={entry['rows_read']} but clean+quarantined+"
+                f"duplicate+skipped={accounted} ({', '.join(f'{k}={entry[k]}' for k in COUNT_FIELDS)})"
+            )
+
+
+def code_version() -> str:
+    """The git commit of the code (with '+dirty' when modified), else the package version."""
+    root = Path(__file__).resolve().parents[3]
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        if commit.returncode == 0:
+            dirty = subprocess.run(
+                ["git", "status", "--porcelain", "--", "src"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=5,
+            )
+            return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        pass
+    from importlib.metadata import version
+
+    return version("analysis")
+
+
+def now_utc() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    """Parquet without the index; deterministic for the same frame (no timestamps inside)."""
+    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    pq.write_table(table, path, compression="zstd")
+
+
+@contextmanager
+def staging_dir(out_dir: Path):
+    """A temporary folder beside out_dir; removed whatever happens."""
+    parent = out_dir.parent
+    created_parent = not parent.exists()
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-staging-", dir=parent))
+    try:
+        yield tmp
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if created_parent and not out_dir.exists():
+            with suppress(OSError):
+                parent.rmdir()
+
+
+def publish_outputs(staging: Path, out_dir: Path, names: list[str]) -> None:
+    """Move the staged files into out_dir (each an atomic rename on the same file system); manifest last."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    ordered = [n for n in names if n != "manifest.json"] + [
+        n for n in names if n == "manifest.json"
+    ]
+    for name in ordered:
+        os.replace(staging / name, out_dir / name)
+
+
+def write_manifest(manifest: dict, path: Path) -> None:
+    path.write_text(
+        json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
+    )

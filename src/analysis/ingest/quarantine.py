@@ -1,0 +1,83 @@
+"""Quarantine: rows that cannot be trusted, kept with their reason for a person to fix at source.
+
+quarantine.csv is opened in spreadsheet programs, so any cell starting with = + - @ (or a tab
+or carriage return) is prefixed with an apostrophe: a raw value can never run as a formula
+(CSV injection, OWASP).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.ingest.privacy import scrub_personal_values
+
+QUARANTINE_COLUMNS = ["source_file", "source_row", "dossier_id", "reason"]
+RAW_PREFIX = "raw_"
+_FORMULA_START = r"^[=+\-@\t\r]"
+# raw columns never copied to quarantine (personal or pseudonymised elsewhere)
+PERSONAL_RAW = {"officer", "name"}
+
+
+def make_formula_safe(values: pd.Series) -> pd.Series:
+    """Prefix ' to text starting with = + - @ so a spreadsheet shows it instead of evaluating it."""
+    text = values.astype("string")
+    risky = text.str.contains(_FORMULA_START, regex=True).fillna(False)
+    return text.where(~risky, "'" + text)
+
+
+def build_quarantine_rows(body: pd.DataFrame, reasons: pd.Series, source_file: str) -> pd.DataFrame:
+    """Quarantine rows for the rows with a reason: where, the id if readable, why, raw values minus personal data."""
+    bad = reasons.notna()
+    rows = body[bad]
+    out = pd.DataFrame(index=rows.index)
+    out["source_file"] = source_file
+    out["source_row"] = rows["source_row"].astype("int64")
+    out["dossier_id"] = (
+        format_raw_values(rows["dossier_id"]).str.strip() if "dossier_id" in rows else pd.NA
+    )
+    out["reason"] = reasons[bad].astype("string")
+    for column in rows.columns:
+        if column in ("source_row", "row_number") or column in PERSONAL_RAW:
+            continue
+        out[RAW_PREFIX + column] = format_raw_values(rows[column])
+    return out.reset_index(drop=True)
+
+
+def format_raw_values(values: pd.Series) -> pd.Series:
+    """Raw cells as text (dates as ISO, whole numbers without .0), personal-looking parts redacted."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        text = values.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
+    else:
+        as_obj = values.astype("object")
+        text = as_obj.map(_cell_text).astype("string")
+    return scrub_personal_values(text)
+
+
+def _cell_text(value: object) -> object:
+    if value is None or (isinstance(value, float) and value != value):
+        return pd.NA
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
+    return str(value)
+
+
+def write_quarantine(frames: list[pd.DataFrame], path: Path) -> int:
+    """Write every quarantined row (formula-safe, UTF-8 with BOM so Excel shows Vietnamese); rows written."""
+    frames = [f for f in frames if len(f)]
+    table = (
+        pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=QUARANTINE_COLUMNS)
+    )
+    raw_columns = sorted(c for c in table.columns if c not in QUARANTINE_COLUMNS)
+    table = table[QUARANTINE_COLUMNS + raw_columns]
+    table = table.sort_values(["source_file", "source_row"], kind="mergesort").reset_index(
+        drop=True
+    )
+    for column in table.columns:
+        if column != "source_row":
+            table[column] = make_formula_safe(table[column])
+    table.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n")
+    return len(table)
