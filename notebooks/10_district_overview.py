@@ -1,0 +1,200 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: CCHC Ba Vì (analysis)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown] tags=["remove-cell"]
+# # District overview (all 31 units, one period)
+# Inputs: analysis tables in `processed_dir` (docs/analysis_dictionary.md): indicators_period,
+# indicators_monthly, risk_adjusted, funnel_curve, effects.csv, meeting_check.
+# Output: the overview page linked from reports/<period>/index.html.
+
+# %% tags=["parameters"]
+period = "2021-Q4"
+processed_dir = "data/processed"
+
+# %%
+from IPython.display import HTML, Markdown, display
+
+from analysis.report import figures, narrative, tables
+from analysis.report.labels import (
+    MODEL_LABELS,
+    POLARITY_LABELS,
+    TERM_LABELS,
+    label_columns,
+    label_convention,
+    label_topic,
+)
+from analysis.report.provenance import build_provenance, format_provenance, is_synthetic
+
+manifest = tables.read_json(processed_dir, "manifest.json")
+indicators = tables.select_period(
+    tables.read_table(processed_dir, "indicators_period.parquet"), period
+)
+communes = indicators[indicators["commune_code"] != "district"].reset_index(drop=True)
+district = indicators[indicators["commune_code"] == "district"].iloc[0]
+convention = str(district["late_rate_convention"])
+risk = tables.select_period(tables.read_table(processed_dir, "risk_adjusted.parquet"), period)
+curve = tables.select_period(tables.read_table(processed_dir, "funnel_curve.parquet"), period)
+monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")
+district_months = tables.months_of_period(monthly, period, "district")
+effects = tables.read_table(processed_dir, "effects.csv")
+check = tables.read_table(processed_dir, "meeting_check.parquet")
+
+# %%
+display(Markdown(f"# Tổng quan cải cách hành chính huyện Ba Vì — {period}"))
+if is_synthetic(manifest):
+    display(
+        HTML(
+            '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật của huyện.</div>'
+        )
+    )
+display(
+    Markdown(
+        narrative.nfc(
+            f"Toàn huyện tiếp nhận {narrative.format_count(district['received'])} hồ sơ, giải quyết "
+            f"{narrative.format_count(district['resolved'])}, trong đó trễ hạn {narrative.format_count(district['resolved_late'])} "
+            f"({narrative.format_percent(district['late_rate'])}); tỷ lệ trực tuyến {narrative.format_percent(district['online_share'])}. "
+            f"Quy ước tỷ lệ trễ hạn: **{label_convention(convention)}**."
+        )
+    )
+)
+
+# %% [markdown]
+# ## Xếp hạng 31 xã, thị trấn
+
+# %%
+display(
+    figures.png_image(
+        figures.plot_ranked_bars(communes, "late_rate", title="Tỷ lệ trễ hạn (thấp là tốt)")
+    )
+)
+display(
+    figures.png_image(
+        figures.plot_ranked_bars(
+            communes, "online_share", title="Tỷ lệ hồ sơ trực tuyến (cao là tốt)"
+        )
+    )
+)
+ranked = communes.sort_values("late_rate")[
+    [
+        "commune_name",
+        "received",
+        "resolved",
+        "resolved_late",
+        "late_rate",
+        "online_share",
+        "concurrent_share",
+        "dossiers_per_officer_day",
+    ]
+]
+shown = narrative.suppress_small_cells(
+    ranked, ["received", "resolved", "resolved_late"], ["late_rate"]
+).assign(
+    online_share=ranked["online_share"].map(narrative.format_percent),
+    concurrent_share=ranked["concurrent_share"].map(narrative.format_percent),
+    dossiers_per_officer_day=ranked["dossiers_per_officer_day"].map(
+        lambda v: narrative.format_number(v, 1)
+    ),
+)
+display(HTML(label_columns(shown).to_html(index=False, escape=True, classes="brief-table")))
+
+# %% [markdown]
+# ## Biểu đồ phễu: tỷ lệ trễ hạn đã điều chỉnh theo cơ cấu lĩnh vực
+
+# %%
+display(figures.png_image(figures.plot_funnel(risk, curve)))
+flagged = risk[risk["outside_95"] == "high"].sort_values("adjusted_rate", ascending=False)
+display(
+    Markdown(
+        narrative.nfc(
+            "Các đơn vị vượt giới hạn kiểm soát 95 %: "
+            + (
+                ", ".join(narrative.escape_markdown(n) for n in flagged["commune_name"])
+                or "không có"
+            )
+            + ". Nằm trong giới hạn nghĩa là khác biệt so với mức chung có thể chỉ do ngẫu nhiên."
+        )
+    )
+)
+
+# %% [markdown]
+# ## Ảnh hưởng của bố trí cán bộ và dịch vụ trực tuyến (mô hình)
+
+# %%
+display(figures.png_image(figures.plot_effects(effects)))
+effect_lines = [
+    f"- {TERM_LABELS.get(t, t)} — {MODEL_LABELS.get(m, m)}: tỷ số chênh {narrative.format_number(o, 2)} "
+    f"(95 %: {narrative.format_number(lo, 2)}–{narrative.format_number(hi, 2)}), "
+    f"tương ứng {narrative.format_number(pp, 1)} điểm % tỷ lệ trễ hạn."
+    for t, m, o, lo, hi, pp in zip(
+        effects["term"],
+        effects["model"],
+        effects["odds_ratio"],
+        effects["odds_ratio_low"],
+        effects["odds_ratio_high"],
+        effects["pp_change"],
+        strict=True,
+    )
+]
+display(
+    Markdown(
+        narrative.nfc(
+            "\n".join(effect_lines)
+            + "\n\nVới 31 đơn vị (31 cụm), khoảng tin cậy chỉ mang tính gần đúng."
+        )
+    )
+)
+
+# %% [markdown]
+# ## Diễn biến toàn huyện theo tháng
+
+# %%
+display(
+    figures.png_image(
+        figures.plot_monthly_trend(
+            district_months, district_months.iloc[0:0], convention, "Toàn huyện"
+        )
+    )
+)
+display(Markdown(narrative.describe_trend(district_months)))
+
+# %% [markdown]
+# ## Các cuộc họp đã nói gì, và số liệu có khớp không
+
+# %%
+if check.empty:
+    display(Markdown("Chưa có báo cáo cuộc họp nào được trích xuất."))
+else:
+    meeting_table = check.assign(
+        meeting_date=check["meeting_date"].dt.strftime("%d/%m/%Y"),
+        topic=check["topic"].map(label_topic),
+        polarity=check["polarity"].map(lambda p: POLARITY_LABELS.get(p, p)),
+        data_agrees=check["data_agrees"].map(
+            lambda v: (
+                "chưa kiểm chứng được"
+                if narrative.is_missing(v)
+                else ("khớp" if v else "không khớp")
+            )
+        ),
+    )[["meeting_date", "commune_name", "topic", "polarity", "data_agrees"]]
+    display(
+        HTML(label_columns(meeting_table).to_html(index=False, escape=True, classes="brief-table"))
+    )
+
+# %%
+display(
+    Markdown(
+        format_provenance(
+            build_provenance(manifest, {"period": period, "late_rate_convention": convention})
+        )
+    )
+)

@@ -1,0 +1,1 @@
+"""Publishing: run the brief notebooks with papermill, export offline HTML, index and cache."""

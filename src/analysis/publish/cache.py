@@ -1,0 +1,151 @@
+"""Which briefs must be rebuilt: a fingerprint of exactly what each brief reads, plus code.
+
+A brief shows its own rows and some district context (medians, ranks, the funnel of all units
+for the period). Its fingerprint hashes those rows, not whole files, so a correction that changes
+only one unit's rows (its roster, its meeting mentions) rebuilds only that unit's brief; one that
+moves the district context (a funnel point, a median) rebuilds every brief that shows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.report import tables
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def hash_frame(frame: pd.DataFrame) -> str:
+    """Content hash of a frame's rows and column names (order-sensitive)."""
+    digest = hashlib.sha256("|".join(map(str, frame.columns)).encode())
+    if len(frame):
+        digest.update(
+            pd.util.hash_pandas_object(frame.astype("object"), index=False).to_numpy().tobytes()
+        )
+    return digest.hexdigest()
+
+
+def hash_groups(frame: pd.DataFrame, key: str) -> dict[str, str]:
+    """Content hash of each group's rows (one vectorised row hash, then one digest per group)."""
+    if frame.empty:
+        return {}
+    row_hashes = pd.util.hash_pandas_object(frame.astype("object"), index=False).to_numpy()
+    keys = frame[key].to_numpy()
+    order = np.argsort(keys, kind="stable")
+    sorted_keys = keys[order]
+    bounds = np.flatnonzero(np.r_[True, sorted_keys[1:] != sorted_keys[:-1], True])
+    return {
+        str(sorted_keys[a]): hashlib.sha256(row_hashes[order[a:b]].tobytes()).hexdigest()
+        for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+    }
+
+
+def hash_code(extra_files: list[Path] = ()) -> str:
+    """Hash of the package's source and templates (any code change rebuilds every brief)."""
+    digest = hashlib.sha256()
+    files = sorted(
+        p
+        for p in PACKAGE_DIR.rglob("*")
+        if p.is_file() and p.suffix in {".py", ".j2", ".css", ".json", ".csv"}
+    )
+    for path in [*files, *map(Path, extra_files)]:
+        digest.update(
+            str(
+                path.relative_to(PACKAGE_DIR) if path.is_relative_to(PACKAGE_DIR) else path.name
+            ).encode()
+        )
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def brief_fingerprints(
+    processed_dir: str | Path, codes: list[str], period: str, code_hash: str
+) -> dict[str, str]:
+    """One fingerprint per unit: the rows its brief reads, the district context, code and notebook."""
+    end = tables.parse_period(period).end_time
+    manifest = tables.read_json(processed_dir, "manifest.json")
+    indicators = tables.read_table(processed_dir, "indicators_period.parquet")
+    indicators = indicators[indicators["period"] == period]
+    monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")
+    monthly = monthly[monthly["period_start"] <= end]
+    ranks = tables.read_table(processed_dir, "indicator_ranks.parquet")
+    ranks = ranks[ranks["period"] == period]
+    risk = tables.select_period(tables.read_table(processed_dir, "risk_adjusted.parquet"), period)
+    curve = tables.select_period(tables.read_table(processed_dir, "funnel_curve.parquet"), period)
+    check = tables.read_table(processed_dir, "meeting_check.parquet")
+    officers = tables.read_table(processed_dir, "officers.parquet")
+    dossiers = tables.read_table(
+        processed_dir,
+        "dossiers.parquet",
+        columns=[
+            "commune_code",
+            "field",
+            "procedure",
+            "status",
+            "is_late",
+            "completed_at",
+            "source_file",
+        ],
+    )
+    shared = hashlib.sha256()
+    for part in (
+        code_hash,
+        json.dumps(
+            {"synthetic": manifest.get("synthetic"), "files": manifest.get("files", [])},
+            sort_keys=True,
+            default=str,
+        ),
+        hash_frame(indicators[indicators["commune_code"] == "district"]),
+        hash_frame(monthly[monthly["commune_code"] == "district"]),
+        hash_frame(risk),
+        hash_frame(curve),
+        period,
+    ):
+        shared.update(part.encode())
+    per_table = [
+        hash_groups(indicators, "commune_code"),
+        hash_groups(monthly, "commune_code"),
+        hash_groups(ranks, "commune_code"),
+        hash_groups(check, "commune_code"),
+        hash_groups(officers, "commune_code"),
+        hash_groups(dossiers, "commune_code"),
+    ]
+    base = shared.hexdigest()
+    return {
+        code: hashlib.sha256(
+            (base + code + "".join(t.get(code, "-") for t in per_table)).encode()
+        ).hexdigest()
+        for code in codes
+    }
+
+
+def overview_fingerprint(processed_dir: str | Path, period: str, code_hash: str) -> str:
+    """The district overview reads whole tables: hash the files."""
+    from analysis.report.provenance import checksum_files
+
+    sums = checksum_files(processed_dir, tables.OVERVIEW_INPUTS)
+    return hashlib.sha256(
+        json.dumps([code_hash, period, sums], sort_keys=True).encode()
+    ).hexdigest()
+
+
+def read_cache(path: Path) -> dict:
+    """The period's cache ({} when absent or unreadable)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def write_cache(path: Path, cache: dict) -> None:
+    """Write the cache atomically."""
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(
+        json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True), encoding="utf-8"
+    )
+    tmp.replace(path)

@@ -1,0 +1,1 @@
+"""Report layer: Vietnamese labels, figures, sentences and provenance for the brief notebooks."""

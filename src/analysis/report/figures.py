@@ -1,0 +1,196 @@
+"""Charts for the briefs, drawn with matplotlib's object API (no pyplot state shared between units).
+
+DejaVu Sans covers every Vietnamese letter, so titles such as "Tỷ lệ trễ hạn" render with their
+diacritics. Charts become embedded PNGs (base64 in the HTML), so briefs open offline.
+"""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from analysis.report.labels import MODEL_LABELS, TERM_LABELS, label_column, label_convention
+from analysis.report.narrative import format_number
+
+FONT = "DejaVu Sans"
+HIGHLIGHT = "#c0392b"
+MUTED = "#9aa5b1"
+MAIN = "#1f5f8b"
+DPI = 96
+STYLE = {
+    "font.family": FONT,
+    "font.size": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.titlesize": 11,
+    "axes.titleweight": "bold",
+}
+
+
+def new_figure(width: float = 7.0, height: float = 3.4) -> Figure:
+    """A figure with its own Agg canvas, independent of pyplot's global state."""
+    with matplotlib.rc_context(STYLE):
+        figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+        FigureCanvasAgg(figure)
+    return figure
+
+
+def percent_axis(axis) -> None:
+    """Tick labels as Vietnamese percentages ('12 %')."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_number(v * 100, 0)} %"))
+
+
+def figure_to_png(figure: Figure) -> bytes:
+    """PNG bytes of a figure (what the HTML embeds)."""
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(STYLE):
+        figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
+
+
+def png_image(figure: Figure):
+    """An IPython PNG image for `display()` in a notebook."""
+    from IPython.display import Image
+
+    return Image(data=figure_to_png(figure), format="png")
+
+
+def plot_funnel(
+    risk: pd.DataFrame,
+    curve: pd.DataFrame,
+    highlight_code: str | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Funnel plot: adjusted late rate against resolved dossiers, with 95 % and 99,8 % limits."""
+    with matplotlib.rc_context(STYLE):
+        figure = new_figure(7.0, 3.8)
+        ax = figure.add_subplot()
+        curve = curve.sort_values("n")
+        ax.plot(
+            curve["n"], curve["district_rate"], color="black", lw=1, label="Mức chung của huyện"
+        )
+        for low, high, style, name in (
+            ("lower_95", "upper_95", "--", "Giới hạn 95 %"),
+            ("lower_998", "upper_998", ":", "Giới hạn 99,8 %"),
+        ):
+            ax.plot(curve["n"], curve[high], color=MAIN, ls=style, lw=1, label=name)
+            ax.plot(curve["n"], curve[low], color=MAIN, ls=style, lw=1)
+        points = risk.dropna(subset=["adjusted_rate"])
+        others = points[points["commune_code"] != highlight_code]
+        ax.scatter(
+            others["resolved"],
+            others["adjusted_rate"],
+            s=18,
+            color=MUTED,
+            zorder=3,
+            label="Các xã, thị trấn",
+        )
+        mine = points[points["commune_code"] == highlight_code]
+        if not mine.empty:
+            ax.scatter(
+                mine["resolved"],
+                mine["adjusted_rate"],
+                s=60,
+                color=HIGHLIGHT,
+                zorder=4,
+                label=str(mine["commune_name"].iloc[0]),
+            )
+        percent_axis(ax.yaxis)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("Số hồ sơ đã giải quyết trong kỳ")
+        ax.set_ylabel("Tỷ lệ trễ hạn đã điều chỉnh")
+        ax.set_title(title or "Biểu đồ phễu: tỷ lệ trễ hạn đã điều chỉnh theo cơ cấu lĩnh vực")
+        ax.legend(fontsize=7, loc="upper right", frameon=False)
+    return figure
+
+
+def plot_monthly_trend(
+    commune: pd.DataFrame, district: pd.DataFrame, convention: str, unit_name: str = "Đơn vị"
+) -> Figure:
+    """Monthly late rate of the unit against the district, naming the convention used."""
+    with matplotlib.rc_context(STYLE):
+        figure = new_figure(7.0, 3.2)
+        ax = figure.add_subplot()
+        ax.plot(
+            commune["period"], commune["late_rate"], marker="o", color=HIGHLIGHT, label=unit_name
+        )
+        if not district.empty:
+            ax.plot(
+                district["period"],
+                district["late_rate"],
+                marker=".",
+                color=MUTED,
+                label="Toàn huyện",
+            )
+        percent_axis(ax.yaxis)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+        ax.set_ylabel(label_column("late_rate"))
+        ax.set_title("Tỷ lệ trễ hạn theo tháng")
+        figure.text(
+            0.01, 0.005, f"Quy ước: {label_convention(convention)}", fontsize=6.5, color="#555555"
+        )
+        ax.legend(fontsize=7, frameon=False)
+    return figure
+
+
+def plot_ranked_bars(
+    frame: pd.DataFrame,
+    value_column: str,
+    highlight_code: str | None = None,
+    is_rate: bool = True,
+    title: str | None = None,
+) -> Figure:
+    """All units ranked on one indicator, the highlighted unit in red."""
+    data = frame.dropna(subset=[value_column]).sort_values(value_column)
+    with matplotlib.rc_context(STYLE):
+        figure = new_figure(7.0, max(2.5, 0.17 * len(data) + 0.8))
+        ax = figure.add_subplot()
+        colors = np.where(data["commune_code"] == highlight_code, HIGHLIGHT, MAIN)
+        ax.barh(data["commune_name"], data[value_column], color=colors)
+        median = data[value_column].median()
+        ax.axvline(median, color="black", lw=0.8, ls="--", label="Trung vị")
+        if is_rate:
+            percent_axis(ax.xaxis)
+        ax.tick_params(axis="y", labelsize=7)
+        ax.set_title(title or label_column(value_column))
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
+    return figure
+
+
+def plot_effects(effects: pd.DataFrame) -> Figure:
+    """Odds ratios with 95 % intervals for each effect and model (log scale, 1 = no effect)."""
+    data = effects.dropna(subset=["odds_ratio"]).reset_index(drop=True)
+    with matplotlib.rc_context(STYLE):
+        figure = new_figure(7.0, max(2.4, 0.35 * len(data) + 1.0))
+        ax = figure.add_subplot()
+        y = np.arange(len(data))[::-1]
+        ax.errorbar(
+            data["odds_ratio"],
+            y,
+            xerr=[
+                data["odds_ratio"] - data["odds_ratio_low"],
+                data["odds_ratio_high"] - data["odds_ratio"],
+            ],
+            fmt="o",
+            color=MAIN,
+            ecolor=MAIN,
+            capsize=3,
+        )
+        labels = [
+            f"{TERM_LABELS.get(t, t)}\n{MODEL_LABELS.get(m, m)}"
+            for t, m in zip(data["term"], data["model"], strict=True)
+        ]
+        ax.set_yticks(y, labels, fontsize=6.5)
+        ax.axvline(1.0, color="black", lw=0.8)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, 2)))
+        ax.set_xlabel("Tỷ số chênh của trễ hạn (khoảng tin cậy 95 %)")
+        ax.set_title("Ảnh hưởng của bố trí cán bộ và dịch vụ trực tuyến đến trễ hạn")
+    return figure
