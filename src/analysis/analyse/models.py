@@ -29,13 +29,17 @@ FEW_CLUSTERS_CAVEAT = (
 
 
 def label_known_outcomes(dossiers: pd.DataFrame) -> pd.DataFrame:
-    """Dossiers whose lateness is known (resolved, or pending past due); `late` 0/1, others dropped.
+    """Dossiers whose appointment fell before the export's end, with `late` 0/1.
 
-    A dossier still pending within its deadline at the export's end has no known outcome yet, so it
-    is left out (right-censoring); refused and withdrawn dossiers are not decisions on time.
+    Only then is every dossier's lateness known whatever its outcome (finished, or still open and
+    so overdue). Keeping dossiers due later would keep their early finishers and drop their late
+    ones: censoring by outcome. Refused and withdrawn dossiers are not decisions on time.
     """
-    keep = dossiers["outcome"].isin(KNOWN_OUTCOMES) & ~dossiers["status"].isin(
-        ["refused", "withdrawn"]
+    due_passed = dossiers["due_at"].dt.normalize() < dossiers["as_of"].dt.normalize()
+    keep = (
+        due_passed
+        & dossiers["outcome"].isin(KNOWN_OUTCOMES)
+        & ~dossiers["status"].isin(["refused", "withdrawn"])
     )
     known = dossiers.loc[keep.fillna(False)].copy()
     known["late"] = known["outcome"].isin(LATE_OUTCOMES).astype("int64")

@@ -1,0 +1,44 @@
+"""Whether the data bear out what a meeting said."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.analyse.meeting_check import judge_mention, meeting_window
+
+
+class TestJudgeMention:
+    @pytest.mark.parametrize(
+        ("polarity", "worst", "best", "funnel", "expected"),
+        [
+            ("negative", True, False, "within", True),
+            ("negative", False, False, "high", True),
+            ("negative", False, False, "within", False),
+            ("negative", False, True, "low", False),
+            ("positive", False, True, "within", True),
+            ("positive", False, False, "low", True),
+            ("positive", True, False, "high", False),
+        ],
+    )
+    def test_worst_third_or_funnel_bears_out_the_mention(
+        self, polarity, worst, best, funnel, expected
+    ):
+        assert judge_mention(polarity, worst, best, funnel) is expected
+
+    def test_commune_without_a_value_cannot_be_judged(self):
+        assert judge_mention("negative", pd.NA, pd.NA, None) is None
+
+
+class TestMeetingWindow:
+    def test_year_to_date_before_the_meeting_month(self):
+        window = meeting_window("2021-10-12", "2021-01-01").iloc[0]
+        assert window["period"] == "2021-01..2021-09"
+        assert window["period_end"] == pd.Timestamp("2021-09-30")
+
+    def test_window_starts_with_the_data(self):
+        window = meeting_window("2021-10-12", "2021-03-15").iloc[0]
+        assert window["period_start"] == pd.Timestamp("2021-03-01")
+
+    def test_meeting_in_the_first_month_of_data_has_no_window(self):
+        assert meeting_window("2021-01-20", "2021-01-01") is None

@@ -1,0 +1,78 @@
+"""Funnel limits and indirect standardisation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from analysis.analyse.risk import (
+    binomial_limit,
+    classify_position,
+    estimate_overdispersion,
+    expected_late,
+    funnel_limits,
+)
+
+
+class TestBinomialLimit:
+    @pytest.mark.parametrize("n", [5, 37, 400, 2500])
+    @pytest.mark.parametrize("prob", [0.001, 0.025, 0.975, 0.999])
+    def test_limit_lies_between_the_neighbouring_exact_quantiles(self, n, prob):
+        p = 0.2
+        r = stats.binom.ppf(prob, n, p)
+        limit = binomial_limit(np.array([n]), p, prob)[0]
+        assert (r - 1) / n <= limit <= r / n
+
+    def test_limit_equals_exact_quantile_when_the_cdf_hits_the_probability(self):
+        n, p = 10, 0.5
+        prob = stats.binom.cdf(6, n, p)
+        assert binomial_limit(np.array([n]), p, prob)[0] == pytest.approx(6 / n)
+
+    def test_upper_limits_narrow_as_n_grows(self):
+        upper = binomial_limit(np.array([20, 200, 2000]), 0.15, 0.975)
+        assert upper[0] > upper[1] > upper[2] > 0.15
+
+    def test_zero_n_has_no_limit(self):
+        assert np.isnan(binomial_limit(np.array([0]), 0.2, 0.975)[0])
+
+
+class TestOverdispersion:
+    def test_phi_is_never_below_one(self):
+        assert estimate_overdispersion(np.array([0.1, -0.2, 0.3, 0.0])) == 1.0
+
+    def test_phi_is_mean_squared_winsorised_z(self):
+        z = np.array([-3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 30.0])
+        low, high = np.quantile(z, [0.1, 0.9])
+        assert estimate_overdispersion(z) == pytest.approx(np.mean(np.clip(z, low, high) ** 2))
+
+    def test_limits_widen_by_square_root_of_phi(self):
+        plain = funnel_limits(np.array([100]), 0.2, 1.0)
+        wide = funnel_limits(np.array([100]), 0.2, 4.0)
+        assert wide["upper_95"][0] - 0.2 == pytest.approx(2 * (plain["upper_95"][0] - 0.2))
+        assert wide["lower_998"][0] <= plain["lower_998"][0]
+
+
+class TestExpectedLate:
+    def test_expected_uses_district_rate_of_each_field(self):
+        resolved = pd.DataFrame(
+            {
+                "commune_code": ["a", "a", "b", "b", "b", "b"],
+                "field": ["Đất đai", "Đất đai", "Đất đai", "Hộ tịch", "Hộ tịch", "Hộ tịch"],
+                "late": [1, 1, 0, 0, 0, 1],
+            }
+        )
+        table = expected_late(resolved).set_index("commune_code")
+        # district rates: Đất đai 2/3, Hộ tịch 1/3
+        assert table.loc["a", "expected_late"] == pytest.approx(4 / 3)
+        assert table.loc["b", "expected_late"] == pytest.approx(2 / 3 + 1.0)
+        assert table.loc["a", "observed_late"] == 2
+
+
+class TestClassifyPosition:
+    def test_high_low_within_and_missing(self):
+        rate = pd.Series([0.5, 0.05, 0.2, np.nan])
+        result = classify_position(rate, pd.Series([0.1] * 4), pd.Series([0.3] * 4))
+        assert list(result[:3]) == ["high", "low", "within"]
+        assert pd.isna(result.iloc[3])
