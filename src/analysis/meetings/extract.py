@@ -139,6 +139,7 @@ def judge_list(
     neighbours: tuple[int, int],
     segment: Span,
     clause: Span,
+    sentence: Span,
     contexts: list[Span],
     topic_cues: list[Cue],
     polarity_cues: list[Cue],
@@ -167,13 +168,19 @@ def judge_list(
             cues_in(topic_cues, Span(commune_list.end, clause.end)),
             subject,
         )
+    if topic is None:
+        earlier = cues_in(topic_cues, Span(sentence.start, clause.start))
+        topic = earlier[-1] if earlier else None
     for context in contexts:
         if topic is None:
             topic = pick_topic(cues_in(topic_cues, context), [], False)
     label = polarity.label
     if label in ("high", "low"):
-        inherent = [c for c in cues_in(polarity_cues, clause) if c.strength == "inherent"]
-        label = resolve_directional(polarity, inherent)
+        scope = [clause, *contexts]
+        inherent = [
+            c for span in scope for c in cues_in(polarity_cues, span) if c.strength == "inherent"
+        ]
+        label = resolve_directional(polarity, sorted(set(inherent), key=lambda c: c.start))
     return (topic.label if topic else "other"), label
 
 
@@ -228,6 +235,7 @@ def find_mentions(text: str) -> list[dict]:
                     neighbours,
                     segment,
                     clause,
+                    sentence,
                     contexts,
                     topic_cues,
                     polarity_cues,
@@ -249,7 +257,7 @@ def find_mentions(text: str) -> list[dict]:
                         },
                     )
         if line_text.endswith(":"):
-            heading, fresh_heading = line, True
+            heading, fresh_heading = split_sentences(text, line)[-1], True
         elif line_context is not None and (is_bullet(line_text) or fresh_heading):
             fresh_heading = False
         else:

@@ -309,7 +309,7 @@ SUBJECT_LEAD = re.compile(
 # Clause breaks inside a clause: contrast conjunctions start a new judgement.
 CONTRAST = re.compile(
     r",\s*(?=(?:nhung|song|tuy nhien|trong khi|nguoc lai|con (?:xa|cac|mot|nhieu|o|tai|lai|thi)|"
-    r"con lai)\b)|\s(?=(?:nhung|song|tuy nhien)\s)"
+    r"con lai)\b)|\s(?=(?:nhung|tuy nhien)\s)"
 )
 
 # Units above or beside a commune that share a commune's name ("huyện Ba Vì", "núi Ba Vì").
@@ -393,4 +393,19 @@ def find_polarity_cues(folded: str) -> list[Cue]:
         for label, strength, pattern, phrase in polarity_patterns()
         for m in pattern.finditer(folded)
     ]
-    return [c for c in keep_longest(found) if c.label is not None]
+    return [negate_cue(folded, c) for c in keep_longest(found) if c.label is not None]
+
+
+NEGATOR_BEFORE = re.compile(
+    r"(?:\bchua|\bkhong|\bchang|\bchua thuc su|\bkhong duoc|\bchua duoc)\s+$"
+)
+
+
+def negate_cue(folded: str, cue: Cue) -> Cue:
+    """'chưa làm tốt' is criticism: a negator right before a positive cue makes it negative."""
+    if cue.label != "positive":
+        return cue
+    negator = NEGATOR_BEFORE.search(folded[max(0, cue.start - 20) : cue.start])
+    if not negator:
+        return cue
+    return Cue(cue.start - (len(negator.group(0))), cue.end, "negative", cue.strength, cue.phrase)

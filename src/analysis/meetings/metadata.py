@@ -45,6 +45,7 @@ _BOTH = re.compile(
 )
 _POINTS = re.compile(
     r"(\d{1,3})\s+diem cau|diem cau\s+(?:tai\s+|cua\s+|o\s+|voi\s+|den\s+|gom\s+|la\s+)*(\d{1,3})\b"
+    r"|truc tuyen\s+(?:voi|toi|den)\s+(?:cac\s+)?(\d{1,3})\s+(?:xa|don vi|diem)"
 )
 _OPINIONS = re.compile(
     r"(\d{1,3})\s+(?:luot\s+)?(?:y kien|tham luan|luot phat bieu|dai bieu phat bieu|phat bieu)"
@@ -117,7 +118,7 @@ def extract_meeting_date(text: str, source: str = "") -> str | None:
         before = folded[max(0, match.start() - 40) : match.start()]
         if _DOCUMENT_BEFORE.search(before) or _NOT_MEETING_DAY_BEFORE.search(before):
             continue
-        if re.search(r"ngay dang|dang\s*$|cap nhat\s*$", before):
+        if re.search(r"(?:dang|cap nhat|xuat ban)\s*:?\s*$", before):
             continue
         day, month, own_year = date_parts(match, 1)
         candidate_year = own_year or year
@@ -166,7 +167,7 @@ def extract_connection_points(text: str) -> int | None:
     match = _POINTS.search(fold_aligned(text))
     if not match:
         return None
-    return int(match.group(1) or match.group(2))
+    return int(next(g for g in match.groups() if g))
 
 
 def extract_opinions(text: str) -> int | None:
@@ -223,9 +224,20 @@ def extract_role(chair: str) -> str | None:
     folded = fold_aligned(chair)
     role = _ROLE_WORD.search(folded)
     if role:
-        return chair[role.start() :].strip(" ,.:-–")
+        return strip_trailing_name(chair[role.start() :].strip(" ,.:-–"))
     parts = re.split(r"\s[-–,]\s|,\s", chair, maxsplit=1)
     return parts[1].strip() if len(parts) == 2 else None
+
+
+def strip_trailing_name(role: str) -> str:
+    """'Phó Chủ tịch UBND huyện Lê Thị Mai' -> 'Phó Chủ tịch UBND huyện' (a role, not a person)."""
+    words = role.split()
+    tail = 0
+    while tail < len(words) and words[len(words) - 1 - tail][:1].isupper():
+        tail += 1
+    if 2 <= tail <= 4 and tail < len(words) and words[len(words) - 1 - tail][:1].islower():
+        words = words[: len(words) - tail]
+    return " ".join(words)
 
 
 def extract_plans(text: str, year: int | None = None) -> list[dict]:
