@@ -340,7 +340,7 @@ def map_columns(headers: list[object], synonyms: dict[str, tuple[str, ...]]) -> 
             continue
         taken.add(field)
         mapping[-neg_position] = field
-    return mapping
+    return dict(sorted(mapping.items()))
 
 
 def header_match_count(cells: list[object], synonyms: dict[str, tuple[str, ...]]) -> int:

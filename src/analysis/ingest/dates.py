@@ -48,6 +48,25 @@ def _clean_text(values: pa.Array) -> pa.Array:
     return values
 
 
+def _day_pattern(fmt: str) -> str:
+    if fmt.startswith("%d"):
+        return r"^(?P<day>\d{1,2})"
+    if fmt.startswith("%Y"):
+        return r"^\d{4}-\d{1,2}-(?P<day>\d{1,2})"
+    return r"\s(?P<day>\d{1,2})/"
+
+
+def _reject_rolled_over_days(text: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array:
+    """strptime rolls 31/02 over to 3 March; a date whose written day is not its day is invalid."""
+    if not pc.any(pc.is_valid(parsed)).as_py():
+        return parsed
+    written = pc.struct_field(
+        pc.extract_regex(pc.if_else(pc.is_valid(parsed), text, None), _day_pattern(fmt)), [0]
+    )
+    same_day = pc.equal(pc.cast(written, pa.int64()), pc.cast(pc.day(parsed), pa.int64()))
+    return pc.if_else(pc.fill_null(same_day, False), parsed, pa.scalar(None, parsed.type))
+
+
 def parse_text_dates(values: pd.Series) -> pd.Series:
     """Parse day-first / ISO date text and Excel serial numbers written as text; NaT otherwise."""
     text = pa.array(
@@ -59,19 +78,21 @@ def parse_text_dates(values: pd.Series) -> pd.Series:
     for fmt in DATE_FORMATS:
         if not pc.any(remaining).as_py():
             break
-        parsed = pc.strptime(
-            pc.if_else(remaining, text, None), format=fmt, unit="s", error_is_null=True
-        )
+        candidates = pc.if_else(remaining, text, None)
+        parsed = pc.strptime(candidates, format=fmt, unit="s", error_is_null=True)
+        parsed = _reject_rolled_over_days(candidates, parsed, fmt)
         hit = pc.is_valid(parsed)
         result = pc.if_else(hit, parsed, result)
         remaining = pc.and_(remaining, pc.invert(hit))
-    out = pd.Series(result.to_pandas(), index=values.index).astype("datetime64[ns]")
+    out = pd.Series(result.to_numpy(zero_copy_only=False), index=values.index).astype(
+        "datetime64[ns]"
+    )
     if pc.any(remaining).as_py():
         left = pc.if_else(remaining, text, None)
         serial_text = pc.match_substring_regex(left, _SERIAL.pattern)
         if pc.any(serial_text).as_py():
             numbers = pd.to_numeric(
-                pd.Series(left.to_pandas(), index=values.index), errors="coerce"
+                pd.Series(left.to_numpy(zero_copy_only=False), index=values.index), errors="coerce"
             )
             out = out.where(out.notna(), serials_to_dates(numbers))
     return out

@@ -163,6 +163,22 @@ def unit_period_start(received_at: pd.Series) -> pd.Series:
     return out.where(received_at.notna())
 
 
+_DISTRICT_TAIL = re.compile(
+    r"^(?P<unit>.*\S)\s*[-–,(/]\s*(h\.|huyện|huyen)?\s*ba v[iì]\s*\)?\s*$", re.IGNORECASE
+)
+
+
+def strip_district_tail(value: object) -> object:
+    """'Xã Tản Lĩnh - Ba Vì' -> 'Xã Tản Lĩnh' (the resolver only strips a tail that says 'huyện')."""
+    text = normalize_text(value)
+    match = _DISTRICT_TAIL.match(text)
+    return (
+        match.group("unit")
+        if match and fold(match.group("unit")) not in ("", "ubnd", "huyen")
+        else value
+    )
+
+
 def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
     """GSO code per row with the units that existed when the dossier was received; reason when not.
 
@@ -180,7 +196,9 @@ def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
         mask = period.eq(start)
         start = pd.Timestamp(start)
         on = date(2021, 12, 31) if start.year < 2025 else start.date()
-        resolved = CommuneResolver(on).resolve_series(units[mask].astype("object").fillna(""))
+        spelled = units[mask].astype("object").fillna("")
+        spelled = spelled.map({u: strip_district_tail(u) for u in pd.unique(spelled)})
+        resolved = CommuneResolver(on).resolve_series(spelled)
         out.loc[mask, "commune_code"] = resolved["commune_code"].to_numpy()
         out.loc[mask, "unit_reason"] = resolved["unresolved_reason"].to_numpy()
     return out

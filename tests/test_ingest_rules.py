@@ -1,0 +1,337 @@
+"""Rules of the cleaning step on tiny frames: headers, dates, channels, statuses, units, lateness."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from analysis.ingest import columns as cols
+from analysis.ingest.dates import extract_period_end, parse_dates
+from analysis.ingest.dossiers import (
+    channel_of,
+    classify_outcome,
+    fill_missing_due_dates,
+    learn_procedure_deadlines,
+    online_level_of,
+    resolve_units,
+    status_of,
+)
+from analysis.ingest.duplicates import deduplicate_dossiers
+from analysis.ingest.privacy import pseudonymize_name, scrub_personal_values
+from analysis.ingest.quarantine import make_formula_safe
+from analysis.ingest.read import classify_noise_rows, find_header_row
+
+
+class TestMapColumns:
+    def test_generator_and_heldout_wordings_map_to_the_same_columns(self):
+        generator = [
+            "STT",
+            "Mã hồ sơ",
+            "Tên thủ tục",
+            "Đơn vị tiếp nhận",
+            "Hình thức nộp",
+            "Ngày tiếp nhận",
+            "Ngày hẹn trả",
+            "Ngày có kết quả",
+        ]
+        heldout = [
+            "Số TT",
+            "Số hồ sơ",
+            "Thủ tục",
+            "Cơ quan tiếp nhận",
+            "Kênh nộp",
+            "Ngày nhận hồ sơ",
+            "Hạn xử lý",
+            "Ngày kết thúc xử lý",
+        ]
+        expected = [
+            "row_number",
+            "dossier_id",
+            "procedure",
+            "unit",
+            "channel",
+            "received_at",
+            "due_at",
+            "completed_at",
+        ]
+        assert list(cols.map_columns(generator, cols.DOSSIER_SYNONYMS).values()) == expected
+        assert list(cols.map_columns(heldout, cols.DOSSIER_SYNONYMS).values()) == expected
+
+    def test_headers_with_units_in_brackets_and_nfd_still_match(self):
+        import unicodedata
+
+        headers = [
+            "Mã HS",
+            unicodedata.normalize("NFD", "Ngày hẹn trả kết quả (dd/mm/yyyy)"),
+            "KenhThucHien",
+        ]
+        mapping = cols.map_columns(headers, cols.DOSSIER_SYNONYMS)
+        assert mapping == {0: "dossier_id", 1: "due_at", 2: "channel"}
+
+    def test_personal_columns_are_never_mapped(self):
+        headers = [
+            "Chủ hồ sơ",
+            "Số CCCD/CMND",
+            "Số điện thoại",
+            "Địa chỉ thường trú",
+            "Ngày sinh",
+            "Email",
+            "Mã hồ sơ",
+        ]
+        assert cols.map_columns(headers, cols.DOSSIER_SYNONYMS) == {6: "dossier_id"}
+
+    def test_return_date_is_not_taken_for_the_appointment(self):
+        mapping = cols.map_columns(
+            ["Ngày hẹn trả", "Ngày trả kết quả", "Hẹn trả"], cols.DOSSIER_SYNONYMS
+        )
+        assert mapping[0] == "due_at" and mapping[1] == "returned_at" and 2 not in mapping
+
+    def test_header_row_is_found_under_a_title_block(self):
+        rows = [
+            ["ỦY BAN NHÂN DÂN HUYỆN BA VÌ", None, None],
+            ["DANH SÁCH HỒ SƠ TIẾP NHẬN", None, None],
+            ["Từ ngày 01/01/2021 đến ngày 31/12/2021", None, None],
+            [None, None, None],
+            ["STT", "Mã hồ sơ", "Đơn vị tiếp nhận", "Ngày tiếp nhận"],
+        ]
+        assert find_header_row(rows, cols.DOSSIER_SYNONYMS) == (4, 3)
+
+    def test_closest_headers_name_what_was_found(self):
+        near = cols.closest_headers(
+            "received_at", ["Mã hồ sơ", "Ngày tiếp", "Trạng thái"], cols.DOSSIER_SYNONYMS
+        )
+        assert near[0] == "Ngày tiếp"
+
+
+class TestParseDates:
+    def test_day_first_text_with_and_without_time(self):
+        out = parse_dates(
+            pd.Series(
+                ["12/10/2021", "12/10/2021 08:15", "1/2/2021 8:05", "12-10-2021"], dtype="string"
+            )
+        )
+        assert list(out) == [
+            pd.Timestamp("2021-10-12"),
+            pd.Timestamp("2021-10-12 08:15"),
+            pd.Timestamp("2021-02-01 08:05"),
+            pd.Timestamp("2021-10-12"),
+        ]
+
+    def test_never_month_first(self):
+        out = parse_dates(pd.Series(["10/13/2021", "02/03/2021"], dtype="string"))
+        assert pd.isna(out.iloc[0]) and out.iloc[1] == pd.Timestamp("2021-03-02")
+
+    def test_excel_serial_dates_become_dates(self):
+        out = parse_dates(pd.Series([44481.34375, 44481, "44481"], dtype="object"))
+        assert list(out) == [
+            pd.Timestamp("2021-10-12 08:15"),
+            pd.Timestamp("2021-10-12"),
+            pd.Timestamp("2021-10-12"),
+        ]
+
+    def test_date_cells_and_impossible_dates(self):
+        out = parse_dates(
+            pd.Series(
+                [dt.datetime(2021, 3, 4, 9, 30), "31/02/2021", "không rõ", None, 12.0],
+                dtype="object",
+            )
+        )
+        assert out.iloc[0] == pd.Timestamp("2021-03-04 09:30") and out.iloc[1:].isna().all()
+
+    def test_period_end_is_read_from_the_title(self):
+        assert extract_period_end(
+            ["DANH SÁCH", "Từ ngày 01/01/2021 đến ngày 30/06/2021"]
+        ) == pd.Timestamp("2021-06-30")
+
+
+class TestValueMappings:
+    @pytest.mark.parametrize(
+        ("raw", "channel"),
+        [
+            (1, "in_person"),
+            ("2", "online"),
+            (3.0, "postal"),
+            ("Trực tiếp", "in_person"),
+            ("TRUC TUYEN", "online"),
+            ("Bưu chính công ích", "postal"),
+            ("BCCI", "postal"),
+            ("Nộp qua Cổng DVC", "online"),
+            ("fax", None),
+        ],
+    )
+    def test_channel_codes_and_words(self, raw, channel):
+        assert channel_of(raw) == channel
+
+    @pytest.mark.parametrize(
+        ("raw", "status"),
+        [
+            ("Đã trả kết quả", "resolved"),
+            ("Đã có kết quả", "resolved"),
+            ("Đang xử lý", "pending"),
+            ("Chờ bổ sung", "awaiting_supplement"),
+            ("Từ chối", "refused"),
+            ("Rút hồ sơ", "withdrawn"),
+            ("Đang giải quyết quá hạn", "pending"),
+            ("Hoàn thành", "resolved"),
+        ],
+    )
+    def test_status_words(self, raw, status):
+        assert status_of(raw) == status
+
+    def test_online_levels_old_and_new_are_kept_apart(self):
+        assert [
+            online_level_of(v)
+            for v in ["Mức độ 3", "DVC mức 4", "Toàn trình", "Một phần", "", "Mức 12"]
+        ] == ["level_3", "level_4", "full_online", "partial_online", None, None]
+
+
+class TestResolveUnits:
+    def test_spellings_resolve_and_the_district_or_outside_units_do_not(self):
+        units = pd.Series(
+            [
+                "UBND xã Phong Vân",
+                "X. Thuỵ An",
+                "xa  phong  van",
+                "huyện Ba Vì",
+                "xã Ba Vì",
+                "Xã Phúc Hòa, huyện Phúc Thọ",
+                "Xã Tản Lĩnh - Ba Vì",
+            ]
+        )
+        out = resolve_units(units, pd.Series(pd.Timestamp("2021-05-01"), index=units.index))
+        assert out["commune_code"].tolist() == [
+            "09640",
+            "09685",
+            "09640",
+            None,
+            "09703",
+            None,
+            "09694",
+        ]
+        assert "district" in out["unit_reason"].iloc[3]
+
+    def test_units_are_keyed_by_the_received_period(self):
+        units = pd.Series(["Phú Hồng", "Phú Hồng"])
+        out = resolve_units(units, pd.Series(pd.to_datetime(["2021-05-01", "2025-03-01"])))
+        assert out["commune_code"].tolist() == [None, "09646"]
+
+
+def _dossiers(**columns) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    for name in ("received_at", "due_at", "completed_at", "as_of"):
+        if name in frame:
+            frame[name] = pd.to_datetime(frame[name])
+    return frame
+
+
+class TestOutcome:
+    def test_outcome_compares_calendar_days_and_pending_against_as_of(self):
+        frame = _dossiers(
+            received_at=["2021-03-01 08:00"] * 5,
+            due_at=["2021-03-05 08:00"] * 5,
+            completed_at=["2021-03-04 16:00", "2021-03-05 17:30", "2021-03-08 08:00", None, None],
+            as_of=["2021-03-31", "2021-03-31", "2021-03-31", "2021-03-31", "2021-03-05"],
+        )
+        out = classify_outcome(frame)
+        assert out["outcome"].tolist() == [
+            "early",
+            "on_time",
+            "late",
+            "pending_overdue",
+            "pending_in_time",
+        ]
+        assert out["is_late"].tolist() == [False, False, True, pd.NA, pd.NA]
+
+    def test_missing_appointment_is_computed_in_working_days_over_tet_2021(self):
+        # Tết Tân Sửu: 10-16 February 2021 off; a 1-day procedure received Tuesday 9 Feb is due Wednesday 17 Feb
+        frame = _dossiers(
+            received_at=["2021-02-09 09:00"], due_at=[None], procedure=["Đăng ký khai sinh"]
+        )
+        out = fill_missing_due_dates(frame, {"dang ky khai sinh": 1})
+        assert out["due_at"].iloc[0] == pd.Timestamp("2021-02-17 09:00") and bool(
+            out["due_at_computed"].iloc[0]
+        )
+
+    def test_deadlines_are_learned_from_exports_that_have_appointments(self):
+        frame = _dossiers(
+            received_at=["2021-03-01", "2021-03-02", "2021-03-03"],
+            due_at=["2021-03-04", "2021-03-05", "2021-03-04"],
+            procedure=["Đăng ký kết hôn", "Đăng ký kết hôn", "Đăng ký kết hôn"],
+        )
+        assert learn_procedure_deadlines(frame) == {"dang ky ket hon": 3}
+
+
+class TestDuplicates:
+    def _frame(self):
+        base = {
+            "dossier_id": "A",
+            "commune_code": "09640",
+            "status": "pending",
+            "completed_at": pd.NaT,
+            "as_of": pd.Timestamp("2021-06-30"),
+        }
+        rows = [
+            {**base, "source_file": "a.csv", "source_row": 5},
+            {**base, "source_file": "b.csv", "source_row": 9},  # identical re-export
+            {
+                **base,
+                "status": "resolved",
+                "completed_at": pd.Timestamp("2021-07-02"),
+                "as_of": pd.Timestamp("2021-07-31"),
+                "source_file": "c.csv",
+                "source_row": 3,
+            },
+        ]
+        return pd.DataFrame(rows)
+
+    def test_identical_reexports_collapse_and_conflicts_keep_the_most_advanced(self):
+        kept, identical, conflicting = deduplicate_dossiers(self._frame())
+        assert len(kept) == 1 and kept["source_file"].iloc[0] == "c.csv"
+        assert identical["source_file"].tolist() == ["b.csv"] and conflicting[
+            "source_file"
+        ].tolist() == ["a.csv"]
+
+
+class TestPrivacyAndQuarantine:
+    def test_officer_ids_are_stable_keyed_and_case_insensitive(self):
+        a = pseudonymize_name("Trần Thị Cán", b"k1")
+        assert a == pseudonymize_name("TRẦN THỊ CÁN", b"k1") and a != pseudonymize_name(
+            "Trần Thị Cán", b"k2"
+        )
+        assert a.startswith("off_") and len(a) == 14
+
+    def test_phone_id_and_email_values_are_redacted_but_dossier_numbers_kept(self):
+        out = scrub_personal_values(
+            pd.Series(["0912 345 678", "001089012345", "a.b@x.vn", "09640-210105-0003", "Thôn 3"])
+        )
+        assert out.tolist() == [
+            "[redacted]",
+            "[redacted]",
+            "[redacted]",
+            "09640-210105-0003",
+            "Thôn 3",
+        ]
+
+    def test_cells_that_spreadsheets_would_run_are_prefixed(self):
+        out = make_formula_safe(pd.Series(["=1+1", "+84", "-3", "@SUM(A1)", "Phong Vân", None]))
+        assert out.tolist()[:5] == ["'=1+1", "'+84", "'-3", "'@SUM(A1)", "Phong Vân"] and pd.isna(
+            out.iloc[5]
+        )
+
+
+class TestNoiseRows:
+    def test_blank_total_label_and_repeated_header_rows_are_skipped(self):
+        body = pd.DataFrame(
+            {
+                "row_number": [None, "Tổng cộng: 2 hồ sơ", "Xã Phong Vân", "STT", "1", None],
+                "dossier_id": [None, None, None, "Mã hồ sơ", "A-1", None],
+                "received_at": [None, None, None, "Ngày tiếp nhận", "01/03/2021", "01/03/2021"],
+                "unit": [None, None, None, "Đơn vị", "Phong Vân", "Phong Vân"],
+                "source_row": [1, 2, 3, 4, 5, 6],
+            }
+        )
+        noise = classify_noise_rows(body, ["dossier_id", "received_at"], {"dossier_id": "Mã hồ sơ"})
+        # the last row has data but no id: it goes to quarantine, not to the skipped count
+        assert noise.tolist() == [True, True, True, True, False, False]
