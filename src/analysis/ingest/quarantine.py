@@ -56,7 +56,12 @@ def format_raw_values(values: pd.Series) -> pd.Series:
 
 
 def _cell_text(value: object) -> object:
-    if value is None or (isinstance(value, float) and value != value):
+    if (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float) and value != value)
+    ):
         return pd.NA
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
