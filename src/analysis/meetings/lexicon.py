@@ -36,6 +36,7 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "cham tra",
         "tra ket qua cham",
         "giai quyet cham",
+        "ho so cham",
         "dung han",
         "dung hen",
         "truoc han",
@@ -77,6 +78,9 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "e office",
         "dieu hanh tac nghiep",
         "ho so cong viec",
+        "van ban di",
+        "van ban den",
+        "van ban giay",
     ),
     "commune_website": (
         "trang thong tin dien tu",
@@ -102,6 +106,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "cong chuc tiep nhan",
         "can bo mot cua",
         "cong chuc mot cua",
+        "chuyen trach",
+        "nhan su",
     ),
     "citizen_reception": (
         "tiep cong dan",
@@ -110,6 +116,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "khieu nai",
         "to cao",
         "kien nghi cua cong dan",
+        "phan anh kien nghi",
+        "phan anh, kien nghi",
     ),
     "saturday_service": (
         "thu 7",
@@ -117,6 +125,7 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "sang thu 7",
         "ngay nghi",
         "lam viec ngoai gio",
+        "cuoi tuan",
     ),
     "digitization": (
         "so hoa",
@@ -125,6 +134,9 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "kho du lieu",
         "luu tru dien tu",
         "du lieu ho tich",
+        "chuyen doi so",
+        "ban sao dien tu",
+        "chung thuc dien tu",
     ),
     "communication": (
         "tuyen truyen",
@@ -140,8 +152,6 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "tien do",
         "che do bao cao",
         "bao cao dinh ky",
-        "chi so cai cach",
-        "chi so cchc",
         "chi dao dieu hanh",
         "cong tac chi dao",
     ),
@@ -198,6 +208,12 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("bo trong", "negative", "strong"),
     ("thap nhat", "low", "strong"),
     ("thap", "low", "strong"),
+    ("duoi", "low", "strong"),
+    ("it nhat", "low", "strong"),
+    ("moi dat", "negative", "strong"),
+    ("chi dat", "negative", "strong"),
+    ("khong", "negative", "strong"),
+    ("con", "negative", "intro"),
     ("giam", "low", "strong"),
     # positive, explicit
     ("lam tot", "positive", "strong"),
@@ -212,6 +228,8 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("xep dau", "positive", "strong"),
     ("khen", "positive", "strong"),
     ("bieu duong", "positive", "strong"),
+    ("tuyen duong", "positive", "strong"),
+    ("tuyet doi", "positive", "strong"),
     ("danh gia cao", "positive", "strong"),
     ("ghi nhan", "positive", "strong"),
     ("phat huy", "positive", "strong"),
@@ -229,7 +247,18 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("dat ty le cao", "positive", "strong"),
     ("cao nhat", "high", "strong"),
     ("cao", "high", "strong"),
-    ("tang", "high", "strong"),
+    ("tang len", "high", "strong"),
+    ("tang manh", "high", "strong"),
+    ("tang cao", "high", "strong"),
+    ("tang so voi", "high", "strong"),
+    ("gia tang", "high", "strong"),
+    ("nhieu nhat", "high", "strong"),
+    ("vuot", "high", "strong"),
+    ("di dau", "positive", "strong"),
+    ("khang trang", "positive", "strong"),
+    ("day du", "positive", "strong"),
+    ("kip thoi", "positive", "intro"),
+    ("thuc hien 100", "positive", "strong"),
     ("khong co ho so tre", "positive", "strong"),
     ("khong co ho so qua", "positive", "strong"),
     ("khong con ho so tre", "positive", "strong"),
@@ -261,6 +290,9 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("giam thieu", None, "strong"),
     ("de thuc hien tot", None, "strong"),
     ("ngay cang tot", None, "strong"),
+    ("khong ngung", None, "strong"),
+    ("khong chi", None, "strong"),
+    ("con lai", None, "strong"),
     ("tot hon", None, "strong"),
     ("thuc hien tot hon", None, "strong"),
     ("cao hon", None, "strong"),
@@ -396,16 +428,19 @@ def find_polarity_cues(folded: str) -> list[Cue]:
     return [negate_cue(folded, c) for c in keep_longest(found) if c.label is not None]
 
 
+FLIPPED = {"positive": "negative", "high": "low", "low": "high"}
 NEGATOR_BEFORE = re.compile(
     r"(?:\bchua|\bkhong|\bchang|\bchua thuc su|\bkhong duoc|\bchua duoc)\s+$"
 )
 
 
 def negate_cue(folded: str, cue: Cue) -> Cue:
-    """'chưa làm tốt' is criticism: a negator right before a positive cue makes it negative."""
-    if cue.label != "positive":
+    """'chưa làm tốt' is criticism: a negator flips a positive or directional cue right after it."""
+    if cue.label not in FLIPPED:
         return cue
     negator = NEGATOR_BEFORE.search(folded[max(0, cue.start - 20) : cue.start])
     if not negator:
         return cue
-    return Cue(cue.start - (len(negator.group(0))), cue.end, "negative", cue.strength, cue.phrase)
+    return Cue(
+        cue.start - len(negator.group(0)), cue.end, FLIPPED[cue.label], cue.strength, cue.phrase
+    )

@@ -20,7 +20,7 @@ _POST_DATE = re.compile(
     rf"(?:ngay dang|dang ngay|ngay cap nhat|cap nhat|thoi gian dang|ngay xuat ban)\s*:?\s*(?:luc\s*)?(?:{_DAY_MONTH})"
 )
 _MEETING_DAY = re.compile(
-    rf"(?:(?P<part>sang|chieu|toi|trua|hom nay|hom qua)\s*(?:thu \w+\s*,?\s*)?(?:ngay\s*)?|\bngay\s+)"
+    rf"(?:(?P<part>sang|chieu|toi|trua|hom nay|hom qua)\s*(?:thu \w+\s*,?\s*)?\(?(?:ngay\s*)?|\bngay\s+)"
     rf"(?:{_DAY_MONTH}|{_WORDY})"
 )
 _DOCUMENT_BEFORE = re.compile(
@@ -30,18 +30,21 @@ _DOCUMENT_BEFORE = re.compile(
 _NOT_MEETING_DAY_BEFORE = re.compile(r"(?:truoc|den|tu|tinh den|han|cham nhat|ke tu|sau|trong)\s*$")
 _MEETING_WORDS = re.compile(r"to chuc|\bhop\b|hoi nghi|dien ra|chu tri|buoi lam viec|giao ban")
 _YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# How a meeting was held: "họp trực tuyến", "hình thức trực tiếp", but never the dossier channel
+# in "hồ sơ trực tuyến" / "dịch vụ công trực tuyến" (the gap may not cross those words).
+_HEAD = r"(?:hop|hoi nghi|to chuc|hinh thuc|giao ban|buoi lam viec|ket noi)\s+"
+_GAP = r"(?:(?!dich vu|dvc|ho so|nop|thanh toan|tiep nhan|cong dich)\w+\s+){0,3}?"
 _ONLINE = re.compile(
-    r"(?:hop|hoi nghi|to chuc|hinh thuc|ket noi|giao ban|buoi lam viec)\s+(?:\w+\s+){0,3}?truc tuyen"
-    r"|diem cau|hoi nghi truyen hinh|truc tuyen toi|truc tuyen den|truc tuyen voi"
+    rf"{_HEAD}{_GAP}truc tuyen|diem cau|hoi nghi truyen hinh"
+    r"|truc tuyen\s+(?:toi|den|voi)\s+(?:cac\s+)?(?:\d+\s+)?(?:diem|xa)"
 )
-_IN_PERSON = re.compile(
-    r"(?:hop|hoi nghi|to chuc|hinh thuc|giao ban|buoi lam viec)\s+(?:\w+\s+){0,3}?truc tiep"
-    r"|tai hoi truong|tai phong hop|tai tru so"
-)
+_IN_PERSON = re.compile(rf"{_HEAD}{_GAP}truc tiep")
+_VENUE = re.compile(r"tai hoi truong|tai phong hop|tai tru so")
 _BOTH = re.compile(
-    r"truc tiep (?:ket hop|va|kem|cung) (?:voi )?(?:hinh thuc )?truc tuyen"
-    r"|truc tuyen (?:ket hop|va|kem|cung) (?:voi )?(?:hinh thuc )?truc tiep"
-    r"|ket hop (?:ca )?(?:hai hinh thuc )?truc tiep va truc tuyen|ket hop (?:ca )?truc tuyen va truc tiep"
+    r"truc tiep\s+ket hop\s+(?:voi\s+)?(?:hinh thuc\s+)?truc tuyen"
+    r"|truc tuyen\s+ket hop\s+(?:voi\s+)?(?:hinh thuc\s+)?truc tiep"
+    r"|ket hop\s+(?:ca\s+)?(?:hai hinh thuc\s+)?truc (?:tiep va truc tuyen|tuyen va truc tiep)"
+    rf"|{_HEAD}{_GAP}truc (?:tiep (?:va|cung|kem) (?:voi )?(?:hinh thuc )?truc tuyen|tuyen (?:va|cung|kem) (?:voi )?(?:hinh thuc )?truc tiep)"
 )
 _POINTS = re.compile(
     r"(\d{1,3})\s+diem cau|diem cau\s+(?:tai\s+|cua\s+|o\s+|voi\s+|den\s+|gom\s+|la\s+)*(\d{1,3})\b"
@@ -147,17 +150,12 @@ def extract_format(text: str) -> str | None:
     if _BOTH.search(folded):
         return "both"
     online = bool(_ONLINE.search(folded))
-    in_person = bool(
-        re.search(
-            r"(?:hop|hoi nghi|to chuc|hinh thuc|giao ban|buoi lam viec)\s+(?:\w+\s+){0,3}?truc tiep",
-            folded,
-        )
-    )
+    in_person = bool(_IN_PERSON.search(folded))
     if online and in_person:
         return "both"
     if online:
         return "online"
-    if in_person or re.search(r"tai hoi truong|tai phong hop|tai tru so", folded):
+    if in_person or _VENUE.search(folded):
         return "in_person"
     return None
 
