@@ -198,3 +198,44 @@ class TestJudgements:
     def test_evidence_has_no_officer_names(self):
         result = extract_meeting("Đồng chí Nguyễn Văn An phê bình xã Minh Quang chậm số hóa hồ sơ.")
         assert "Nguyễn Văn An" not in result["mentions"][0]["evidence"]
+
+
+class TestCueRules:
+    def test_negated_praise_is_criticism(self):
+        assert only("Xã Vân Hòa chưa làm tốt công tác tiếp công dân.") == {
+            ("Vân Hòa", "citizen_reception", "negative")
+        }
+
+    def test_low_online_rate_is_criticism_and_falling_late_rate_is_praise(self):
+        assert only("Tỷ lệ hồ sơ trực tuyến của xã Sơn Đà mới đạt dưới 20%.") == {
+            ("Sơn Đà", "online_services", "negative")
+        }
+        assert only("Đối với xã Phong Vân, tỷ lệ hồ sơ trễ hẹn đã giảm mạnh.") == {
+            ("Phong Vân", "late_dossiers", "positive")
+        }
+
+    def test_directive_to_do_well_singles_out_a_lagging_commune(self):
+        assert only("Yêu cầu xã Phú Sơn hoàn thành số hóa hồ sơ trước ngày 30/6.") == {
+            ("Phú Sơn", "digitization", "negative")
+        }
+
+    def test_directive_to_keep_up_is_praise(self):
+        assert only("Đề nghị xã Cổ Đô tiếp tục phát huy kết quả số hóa hồ sơ.") == {
+            ("Cổ Đô", "digitization", "positive")
+        }
+
+    def test_neutral_words_containing_cue_words_are_not_judgements(self):
+        # "báo cáo" contains "cao", "hạ tầng" contains "tầng", "yêu cầu" contains "yêu"
+        assert only("Xã Phú Đông báo cáo về hạ tầng mạng theo yêu cầu của huyện.") == set()
+
+    def test_topic_is_the_first_cue_of_the_clause_not_a_later_purpose(self):
+        got = only(
+            "Trang thông tin điện tử được dùng để tuyên truyền, một số xã làm tốt như Vật Lại."
+        )
+        assert got == {("Vật Lại", "commune_website", "positive")}
+
+    def test_topic_carries_over_a_semicolon_inside_a_sentence(self):
+        got = only(
+            "Các xã đã triển khai số hóa hồ sơ; một số đơn vị thực hiện tốt, tiêu biểu là xã Thuần Mỹ."
+        )
+        assert got == {("Thuần Mỹ", "digitization", "positive")}

@@ -24,6 +24,8 @@ from analysis.meetings.communes import (
     group_commune_lists,
 )
 from analysis.meetings.lexicon import (
+    DIRECTIVE_TAIL,
+    KEEP_UP,
     SUBJECT_LEAD,
     Cue,
     find_polarity_cues,
@@ -161,6 +163,7 @@ def judge_list(
             polarity = pick_polarity(cues_in(polarity_cues, context), [], False)
     if polarity is None:
         return None
+    polarity = read_directive(folded, back, commune_list, polarity)
     topic = pick_topic(cues_in(topic_cues, back), cues_in(topic_cues, fwd), subject)
     if topic is None:
         topic = pick_topic(
@@ -182,6 +185,21 @@ def judge_list(
         ]
         label = resolve_directional(polarity, sorted(set(inherent), key=lambda c: c.start))
     return (topic.label if topic else "other"), label
+
+
+def read_directive(folded: str, back: Span, commune_list: CommuneList, polarity: Cue) -> Cue:
+    """'Yêu cầu xã A hoàn thành …' singles A out as lagging: praise words after a directive are
+    an instruction, so the named commune is criticised (except 'tiếp tục phát huy')."""
+    directive = DIRECTIVE_TAIL.search(folded[back.start : commune_list.start])
+    if (
+        directive is None
+        or polarity.start < commune_list.end
+        or polarity.label not in ("positive", "high")
+    ):
+        return polarity
+    if KEEP_UP.search(folded[commune_list.end : polarity.end]):
+        return polarity
+    return Cue(polarity.start, polarity.end, "negative", polarity.strength, polarity.phrase)
 
 
 def build_evidence(text: str, clause: Span, context: Span | None) -> str:

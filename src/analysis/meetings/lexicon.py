@@ -338,6 +338,13 @@ SUBJECT_LEAD = re.compile(
     r"|xa|x\.|thi tran|tt\.?|dai dien|lanh dao)[\s,:.]*)*$"
 )
 
+# A directive addressed to the communes of the list that follows ("Yêu cầu UBND các xã A, B ...").
+DIRECTIVE_TAIL = re.compile(
+    r"\b(?:yeu cau|de nghi|chi dao|giao|dong chi .{0,40}yeu cau)\s+(?:(?:ubnd|uy ban nhan dan|lanh dao"
+    r"|chu tich|cac|xa|thi tran|tt)\s+)*$"
+)
+KEEP_UP = re.compile(r"\b(?:tiep tuc|phat huy|duy tri)\b")
+
 # Clause breaks inside a clause: contrast conjunctions start a new judgement.
 CONTRAST = re.compile(
     r",\s*(?=(?:nhung|song|tuy nhien|trong khi|nguoc lai|con (?:xa|cac|mot|nhieu|o|tai|lai|thi)|"
