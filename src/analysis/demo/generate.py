@@ -429,8 +429,9 @@ def generate_demo_data(
     dossier_truth = truth_path.with_name(truth_path.stem + "_dossiers.csv")
     truth["dossier_truth_file"] = dossier_truth.name
     write_dossier_truth(data["dossiers"], located, dossier_truth)
-    truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
-    return truth
+    text = json.dumps(truth, ensure_ascii=False, indent=1)
+    truth_path.write_text(text, encoding="utf-8")
+    return json.loads(text)  # exactly what the file says (string keys, lists)
 
 
 TRUTH_COLUMNS = [

@@ -37,7 +37,7 @@ LATENT_SD = 0.25
 # The seed's meeting named these for late dossiers: understaffed, concurrent desks (mechanism),
 # plus a modest latent push. Their outcome is left to the draws.
 SEED_LATE_COMMUNES = ("Phong Vân", "Ba Trại", "Cẩm Lĩnh")
-SEED_LATE_LATENT_SHIFT = 0.25
+SEED_LATE_LATENT_SHIFT = 0.4
 # ... and these for low use of online public services: slow adoption (mechanism only).
 SEED_LOW_ONLINE_COMMUNES = ("Vạn Thắng", "Phú Đông", "Chu Minh")
 
