@@ -107,3 +107,15 @@ class TestExtractPlans:
         assert extract_plans("triển khai Kế hoạch 45; kế hoạch 3 tháng cuối năm") == [
             {"number": "45", "date": None}
         ]
+
+
+class TestExtractChairVariants:
+    def test_who_attended_and_directed_when_nobody_chaired(self):
+        _, role = extract_chair(
+            "Dự và chỉ đạo hội nghị có đồng chí Đỗ Thị Hạnh - Phó Chủ tịch UBND huyện."
+        )
+        assert role == "Phó Chủ tịch UBND huyện"
+
+    def test_district_name_in_a_role_is_not_a_person(self):
+        _, role = extract_chair("Đồng chí Lê Văn An - Chủ tịch UBND huyện Ba Vì chủ trì hội nghị.")
+        assert role == "Chủ tịch UBND huyện Ba Vì"

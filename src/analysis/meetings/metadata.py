@@ -10,8 +10,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from datetime import date
+from functools import lru_cache
 
 from analysis.meetings.segment import fold_aligned
+from analysis.reference.units import DISTRICT_NAME, PROVINCE_NAME, units_2021
+from analysis.text import fold
 
 _DAY_MONTH = r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})(?:\s*[/\-.]\s*(\d{4}|\d{2}))?(?![\d/])"
 _WORDY = r"(\d{1,2})\s+thang\s+(\d{1,2})(?:\s*(?:nam|,|/)\s*(\d{4}))?"
@@ -54,6 +57,7 @@ _OPINIONS = re.compile(
     r"(\d{1,3})\s+(?:luot\s+)?(?:y kien|tham luan|luot phat bieu|dai bieu phat bieu|phat bieu)"
 )
 _CHAIR_WORD = re.compile(r"chu tri")
+_DIRECTING_WORD = re.compile(r"(?:du va )?chi dao (?:hoi nghi|cuoc hop|buoi lam viec)")
 _HONORIFIC = re.compile(r"(?<![a-z])(?:dong chi|d/c|d\s*\.\s*c|ong|ba)\s+(?=[^\s])")
 _ROLE_WORD = re.compile(
     r"(?<![a-z])(?:pho chu tich|chu tich|bi thu|pho bi thu|truong ban|truong phong|giam doc|chanh van phong)"
@@ -179,41 +183,50 @@ def collapse_repeated_words(text: str) -> str:
     return re.sub(r"\b(\w+)(\s+\1\b)+", r"\1", text, flags=re.IGNORECASE)
 
 
-def extract_chair(text: str) -> tuple[str | None, str | None]:
-    """(chair as published with role, role alone) from the first sentence saying who chaired."""
-    folded = fold_aligned(text)
-    for match in _CHAIR_WORD.finditer(folded):
-        start = max(
-            folded.rfind(".", 0, match.start()) + 1, folded.rfind("\n", 0, match.start()) + 1
-        )
-        ends = [
-            i for i in (folded.find(".", match.end()), folded.find("\n", match.end())) if i != -1
-        ]
-        end = min(ends) if ends else len(folded)
-        before = [m for m in _HONORIFIC.finditer(folded, start, match.start())]
-        if before:
-            chair = text[before[-1].start() : match.start()]
-        else:
-            after = _HONORIFIC.search(folded, match.end(), end) or _ROLE_WORD.search(
-                folded, match.end(), end
-            )
-            roles = list(_ROLE_WORD.finditer(folded, start, match.start()))
-            if roles:
-                chair = text[roles[0].start() : match.start()]
-            elif after:
-                stop = re.search(
-                    r";|,\s*cung|\s+cung\s+du|\s+va\s+cac", folded[after.start() : end]
-                )
-                chair = text[after.start() : after.start() + stop.start() if stop else end]
-            else:
-                continue
-        chair = re.sub(
-            r"(?:\s+(?:đã|làm|là|được|cùng|và|đồng chí|Đồng chí))+\s*$", "", chair.strip(" ,.:-–")
-        )
-        chair = collapse_repeated_words(" ".join(chair.split())).strip(" ,.:-–")
-        if not chair:
+def honorifics(text: str, folded: str, start: int, end: int) -> list[re.Match[str]]:
+    """Honorifics in a range; 'ba' only when written 'Bà' (unaccented it is Ba Vì, Ba Trại)."""
+    found = []
+    for match in _HONORIFIC.finditer(folded, start, end):
+        word = text[match.start() : match.end()].strip().lower()
+        if folded[match.start() : match.start() + 2] == "ba" and word != "bà":
             continue
-        return chair, extract_role(chair)
+        found.append(match)
+    return found
+
+
+def chair_near(text: str, folded: str, match: re.Match[str]) -> str | None:
+    """Who the sentence around a 'chủ trì' names: honorific or role before it, else after it."""
+    start = max(folded.rfind(".", 0, match.start()) + 1, folded.rfind("\n", 0, match.start()) + 1)
+    ends = [i for i in (folded.find(".", match.end()), folded.find("\n", match.end())) if i != -1]
+    end = min(ends) if ends else len(folded)
+    before = honorifics(text, folded, start, match.start())
+    roles = list(_ROLE_WORD.finditer(folded, start, match.start()))
+    if before:
+        chair = text[before[-1].start() : match.start()]
+    elif roles:
+        chair = text[roles[0].start() : match.start()]
+    else:
+        after = honorifics(text, folded, match.end(), end)
+        first = after[0] if after else _ROLE_WORD.search(folded, match.end(), end)
+        if first is None:
+            return None
+        stop = re.search(r";|,\s*cung|\s+cung\s+du|\s+va\s+cac", folded[first.start() : end])
+        chair = text[first.start() : first.start() + stop.start() if stop else end]
+    chair = re.sub(
+        r"(?:\s+(?:đã|làm|là|được|cùng|và|đồng chí|Đồng chí))+\s*$", "", chair.strip(" ,.:-–")
+    )
+    chair = collapse_repeated_words(" ".join(chair.split())).strip(" ,.:-–")
+    return chair or None
+
+
+def extract_chair(text: str) -> tuple[str | None, str | None]:
+    """(chair as published with role, role alone): who 'chủ trì', else who 'dự và chỉ đạo'."""
+    folded = fold_aligned(text)
+    for pattern in (_CHAIR_WORD, _DIRECTING_WORD):
+        for match in pattern.finditer(folded):
+            chair = chair_near(text, folded, match)
+            if chair:
+                return chair, extract_role(chair)
     return None, None
 
 
@@ -227,13 +240,26 @@ def extract_role(chair: str) -> str | None:
     return parts[1].strip() if len(parts) == 2 else None
 
 
+@lru_cache(maxsize=1)
+def place_names() -> frozenset[str]:
+    """Folded names of the district, the city and the communes (a role may end with them)."""
+    names = {fold(DISTRICT_NAME), fold(PROVINCE_NAME), *(fold(n) for n in units_2021()["name"])}
+    return frozenset(names)
+
+
 def strip_trailing_name(role: str) -> str:
     """'Phó Chủ tịch UBND huyện Lê Thị Mai' -> 'Phó Chủ tịch UBND huyện' (a role, not a person)."""
     words = role.split()
     tail = 0
     while tail < len(words) and words[len(words) - 1 - tail][:1].isupper():
         tail += 1
-    if 2 <= tail <= 4 and tail < len(words) and words[len(words) - 1 - tail][:1].islower():
+    is_place = fold(" ".join(words[len(words) - tail :])) in place_names()
+    if (
+        2 <= tail <= 4
+        and tail < len(words)
+        and words[len(words) - 1 - tail][:1].islower()
+        and not is_place
+    ):
         words = words[: len(words) - tail]
     return " ".join(words)
 
