@@ -54,7 +54,7 @@ class TestEndToEndRecovery:
     """Dossier-level rows in the contract's shape through the whole analyse step."""
 
     def test_effects_csv_covers_the_truth(self, tmp_path):
-        simulate_processed(tmp_path, seed=7, per_month=(80, 240))
+        simulate_processed(tmp_path, seed=7)
         analyse_all(tmp_path, bootstrap_reps=199)
         effects = pd.read_csv(tmp_path / "effects.csv")
         assert covers(effects, TRUTH).all()

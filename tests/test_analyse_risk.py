@@ -76,3 +76,35 @@ class TestClassifyPosition:
         result = classify_position(rate, pd.Series([0.1] * 4), pd.Series([0.3] * 4))
         assert list(result[:3]) == ["high", "low", "within"]
         assert pd.isna(result.iloc[3])
+
+
+class TestLateByField:
+    def test_excess_late_is_observed_minus_district_field_rate(self):
+        from analysis.analyse.risk import late_by_field
+
+        day = pd.Timestamp("2021-01-04")
+        rows = pd.DataFrame(
+            {
+                "commune_code": ["09640", "09640", "09643", "09643"],
+                "field": ["Đất đai", "Đất đai", "Đất đai", "Hộ tịch"],
+                "channel": "in_person",
+                "received_at": day,
+                "due_at": day + pd.Timedelta(days=5),
+                "completed_at": day + pd.Timedelta(days=2),
+                "status": "resolved",
+                "outcome": ["late", "late", "early", "early"],
+                "as_of": pd.Timestamp("2021-03-31"),
+            }
+        )
+        periods = pd.DataFrame(
+            {
+                "period": ["2021-Q1"],
+                "period_type": ["quarter"],
+                "period_start": [pd.Timestamp("2021-01-01")],
+                "period_end": [pd.Timestamp("2021-03-31")],
+            }
+        )
+        table = late_by_field(rows, periods).set_index(["commune_code", "field"])
+        # Đất đai district rate 2/3: Phong Vân 2 observed vs 4/3 expected
+        assert table.loc[("09640", "Đất đai"), "excess_late"] == pytest.approx(2 - 4 / 3)
+        assert table.loc[("09643", "Hộ tịch"), "late_rate_resolved"] == 0.0

@@ -140,3 +140,34 @@ def risk_adjust(
     risk = pd.concat(tables, ignore_index=True)
     risk.insert(1, "commune_name", commune_names(risk["commune_code"]).to_numpy())
     return risk, pd.concat(curves, ignore_index=True)
+
+
+def late_by_field(
+    dossiers: pd.DataFrame, periods: pd.DataFrame, by: str = STANDARDISE_BY
+) -> pd.DataFrame:
+    """Per commune x period x field: late among resolved against the district's rate for that field.
+
+    `excess_late` (observed - expected) says which fields drive a commune's lateness beyond its mix.
+    """
+    frames = []
+    for row in periods.itertuples(index=False):
+        flags = flag_dossier_states(dossiers, row.period_start, row.period_end)
+        resolved = dossiers.loc[flags["resolved"], ["commune_code", by]].copy()
+        resolved["late"] = flags.loc[flags["resolved"], "resolved_late"].astype("int64")
+        district = resolved.groupby(by, observed=True)["late"].mean().rename("district_late_rate")
+        table = resolved.groupby(["commune_code", by], observed=True)["late"].agg(
+            resolved="size", observed_late="sum"
+        )
+        table = table.reset_index().merge(district.reset_index(), on=by, how="left")
+        table["expected_late"] = table["resolved"] * table["district_late_rate"]
+        table["excess_late"] = table["observed_late"] - table["expected_late"]
+        table["late_rate_resolved"] = table["observed_late"] / table["resolved"]
+        table.insert(1, "period", row.period)
+        table.insert(2, "period_type", row.period_type)
+        frames.append(table)
+    out = pd.concat(frames, ignore_index=True).rename(
+        columns={by: "field"} if by != "field" else {}
+    )
+    out.insert(1, "commune_name", commune_names(out["commune_code"]).to_numpy())
+    out["late_rate_convention"] = "late_rate_resolved"
+    return out

@@ -33,7 +33,7 @@ from analysis.analyse.models import (
     fit_dossier_logit,
     fit_panel_glm,
 )
-from analysis.analyse.risk import risk_adjust
+from analysis.analyse.risk import late_by_field, risk_adjust
 from analysis.analyse.staffing import compute_staffing_by_month
 from analysis.errors import UserError
 
@@ -164,6 +164,7 @@ def analyse_all(
     ranks = rank_communes(by_period)
     timings["indicators"] = time.perf_counter() - started
     risk, curve = risk_adjust(dossiers, longer, communes)
+    fields = late_by_field(dossiers, longer)
     risk = risk.merge(
         longer[["period", "period_type", "is_complete"]], on=["period", "period_type"], how="left"
     )
@@ -195,6 +196,7 @@ def analyse_all(
         "indicator_ranks": write_atomic(ranks, folder / "indicator_ranks.parquet"),
         "risk_adjusted": write_atomic(risk, folder / "risk_adjusted.parquet"),
         "funnel_curve": write_atomic(curve, folder / "funnel_curve.parquet"),
+        "late_by_field": write_atomic(fields, folder / "late_by_field.parquet"),
         "effects_csv": write_atomic(effects, folder / "effects.csv"),
         "effects": write_atomic(effects, folder / "effects.parquet"),
         "meeting_check": write_atomic(checks, folder / "meeting_check.parquet"),
