@@ -114,19 +114,18 @@ def write_dates(values: pd.Series, encodings: np.ndarray, for_csv: bool) -> pd.S
     without time. In csv a 'cell' becomes text with seconds, as spreadsheet programs save it."""
     present = values.notna().to_numpy()
     out = np.full(len(values), None, dtype=object)
-    if for_csv:
-        cell = values.dt.strftime("%d/%m/%Y %H:%M:%S")
-        serial = excel_serial(values).astype(str)
-    else:
-        cell = values.astype(object).where(values.notna(), None)
-        serial = excel_serial(values)
-    forms = {
-        "cell": cell,
-        "serial": serial,
-        "text_time": values.dt.strftime("%d/%m/%Y %H:%M"),
-        "text_date": values.dt.strftime("%d/%m/%Y"),
-    }
-    for name, written in forms.items():
+    for name in DATE_ENCODINGS:
         mask = present & (encodings == name)
-        out[mask] = written.to_numpy(dtype=object)[mask]
+        if not mask.any():
+            continue
+        chosen = values[mask]
+        if name == "cell":
+            written = chosen.dt.strftime("%d/%m/%Y %H:%M:%S") if for_csv else chosen.astype(object)
+        elif name == "serial":
+            written = excel_serial(chosen).astype(str) if for_csv else excel_serial(chosen)
+        elif name == "text_time":
+            written = chosen.dt.strftime("%d/%m/%Y %H:%M")
+        else:
+            written = chosen.dt.strftime("%d/%m/%Y")
+        out[mask] = written.to_numpy(dtype=object)
     return pd.Series(out, index=values.index, dtype=object)
