@@ -45,12 +45,18 @@ def hash_groups(frame: pd.DataFrame, key: str) -> dict[str, str]:
     }
 
 
+# The code a brief runs: the report and publish layers, reference data and the shared helpers.
+# Changes to ingest/analyse reach briefs through the data they write, which is fingerprinted.
+BRIEF_CODE = ("report", "publish", "reference", "text.py", "errors.py", "paths.py", "__init__.py")
+
+
 def hash_code(extra_files: list[Path] = ()) -> str:
-    """Hash of the package's source and templates (any code change rebuilds every brief)."""
+    """Hash of the code a brief runs (any change to it rebuilds every brief)."""
     digest = hashlib.sha256()
     files = sorted(
         p
-        for p in PACKAGE_DIR.rglob("*")
+        for part in BRIEF_CODE
+        for p in ([PACKAGE_DIR / part] if part.endswith(".py") else (PACKAGE_DIR / part).rglob("*"))
         if p.is_file() and p.suffix in {".py", ".j2", ".css", ".json", ".csv"}
     )
     for path in [*files, *map(Path, extra_files)]:

@@ -1,91 +1,119 @@
 """Fresh Jupyter kernels forked from a pre-imported parent ("zygote"), one kernel per notebook.
 
 A kernel that imports pandas, pyarrow and matplotlib spends most of its start-up in imports.
-The zygote (multiprocessing's fork server) imports them once; every kernel is a new process
+The zygote (zygote.py) imports them once; every kernel is a new process
 forked from it, so it starts in a fraction of a second and still shares no state with any other
 kernel: the zygote never runs notebook code, and each forked kernel runs exactly one notebook.
 """
 
 from __future__ import annotations
 
-import multiprocessing
+import atexit
+import contextlib
+import json
 import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 import uuid
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
-# Modules every brief kernel needs; imported once in the zygote. Nothing here runs user code.
-PRELOAD = [
-    "analysis.publish.kernel_preload",
-]
-_start_lock = threading.Lock()
-_context: multiprocessing.context.BaseContext | None = None
+
+class Zygote:
+    """Client of the zygote process (zygote.py): start it once, ask it to fork kernels."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen | None = None
+
+    def _ensure_started(self) -> subprocess.Popen:
+        if self._process is None or self._process.poll() is not None:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "analysis.publish.zygote"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                text=True,
+                bufsize=1,
+            )
+            ready = self._process.stdout.readline()
+            if not ready:
+                raise RuntimeError(
+                    "the kernel zygote did not start (python -m analysis.publish.zygote)"
+                )
+            atexit.register(self.close)
+        return self._process
+
+    def fork(self, argv: list[str], cwd: str | None, env: dict[str, str] | None) -> int:
+        """Fork one fresh kernel; returns its pid."""
+        with self._lock:
+            process = self._ensure_started()
+            process.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
+            process.stdin.flush()
+            answer = process.stdout.readline()
+        if not answer:
+            raise RuntimeError("the kernel zygote exited")
+        return int(json.loads(answer)["pid"])
+
+    def close(self) -> None:
+        """Stop the zygote (running kernels are separate sessions and shut down on their own)."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.stdin.close()
+            try:
+                self._process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+        self._process = None
 
 
-def zygote_context() -> multiprocessing.context.BaseContext:
-    """The fork-server context, with the brief's imports preloaded (started on first use)."""
-    global _context
-    if _context is None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(PRELOAD)
-        _context = context
-    return _context
-
-
-def serve_kernel(argv: list[str], cwd: str | None, env: dict[str, str] | None) -> None:
-    """Body of a forked kernel: its own session (signals stay local), then ipykernel's main loop."""
-    os.setsid()
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):  # the kernel's banner and shutdown notices are not the batch's output
-        os.dup2(devnull, fd)
-    if env:
-        os.environ.clear()
-        os.environ.update(env)
-    if cwd:
-        os.chdir(cwd)
-    from ipykernel.kernelapp import IPKernelApp
-
-    app = IPKernelApp.instance()
-    app.initialize(argv)
-    app.start()
+ZYGOTE = Zygote()
 
 
 class ForkedProcess:
-    """The subset of subprocess.Popen that jupyter_client's LocalProvisioner uses."""
+    """The subset of subprocess.Popen that jupyter_client's LocalProvisioner uses, for a forked pid."""
 
     stdin = stdout = stderr = None
 
-    def __init__(self, process: multiprocessing.process.BaseProcess):
-        self._process = process
-        self.pid = process.pid
-
-    @property
-    def returncode(self) -> int | None:
-        return self._process.exitcode
+    def __init__(self, pid: int):
+        self.pid = pid
+        self.returncode: int | None = None
 
     def poll(self) -> int | None:
-        """Exit code, or None while the kernel runs."""
-        return None if self._process.is_alive() else self._process.exitcode
+        """Exit code (0 when unknown: the zygote reaps it), or None while the kernel runs."""
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0
+            except PermissionError:
+                self.returncode = 0
+        return self.returncode
 
     def wait(self, timeout: float | None = None) -> int | None:
-        """Wait for the kernel to exit."""
-        self._process.join(timeout)
-        return self._process.exitcode
+        """Wait for the kernel to exit (polling: it is not our child)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout)
+            time.sleep(0.02)
+        return self.returncode
 
     def send_signal(self, signum: int) -> None:
         """Signal the kernel process only (it leads its own session)."""
-        if self._process.exitcode is None:
-            os.kill(self.pid, signum)
+        if self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signum)
 
     def terminate(self) -> None:
         """SIGTERM the kernel."""
-        self._process.terminate()
+        self.send_signal(signal.SIGTERM)
 
     def kill(self) -> None:
         """SIGKILL the kernel."""
-        self._process.kill()
+        self.send_signal(signal.SIGKILL)
 
 
 class ForkProvisioner(LocalProvisioner):
@@ -98,15 +126,9 @@ class ForkProvisioner(LocalProvisioner):
         )
         cwd = kwargs.get("cwd")
         env = kwargs.get("env")
-        with _start_lock:
-            process = zygote_context().Process(
-                target=serve_kernel,
-                args=(argv, str(cwd) if cwd else None, dict(env) if env else None),
-                daemon=True,
-            )
-            process.start()
-        self.process = ForkedProcess(process)
-        self.pid = process.pid
+        pid = ZYGOTE.fork(argv, str(cwd) if cwd else None, dict(env) if env else None)
+        self.process = ForkedProcess(pid)
+        self.pid = pid
         self.pgid = None  # never killpg: before setsid the group would be the zygote's
         self.cwd = cwd
         return self.connection_info

@@ -23,6 +23,7 @@ HIGHLIGHT = "#c0392b"
 MUTED = "#9aa5b1"
 MAIN = "#1f5f8b"
 DPI = 96
+LAYOUT = "constrained"
 STYLE = {
     "font.family": FONT,
     "font.size": 9,
@@ -36,7 +37,7 @@ STYLE = {
 def new_figure(width: float = 7.0, height: float = 3.4) -> Figure:
     """A figure with its own Agg canvas, independent of pyplot's global state."""
     with matplotlib.rc_context(STYLE):
-        figure = Figure(figsize=(width, height), dpi=DPI, layout="constrained")
+        figure = Figure(figsize=(width, height), dpi=DPI, layout=LAYOUT)
         FigureCanvasAgg(figure)
     return figure
 
