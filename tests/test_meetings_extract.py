@@ -239,3 +239,16 @@ class TestCueRules:
             "Các xã đã triển khai số hóa hồ sơ; một số đơn vị thực hiện tốt, tiêu biểu là xã Thuần Mỹ."
         )
         assert got == {("Thuần Mỹ", "digitization", "positive")}
+
+    def test_a_cited_plan_frames_the_sentence_but_is_not_its_topic(self):
+        got = only("Thực hiện Kế hoạch 198, tỷ lệ hồ sơ trễ hẹn còn cao như Phong Vân.")
+        assert got == {("Phong Vân", "late_dossiers", "negative")}
+
+    def test_lagging_on_a_plan_is_plan_execution(self):
+        got = only("UBND xã Đồng Thái chậm ban hành kế hoạch cải cách hành chính năm 2024.")
+        assert got == {("Đồng Thái", "plan_execution", "negative")}
+
+    def test_words_spanning_two_words_do_not_make_a_topic(self):
+        # "ghi nhận sự" folds to "... nhan su ..." but is not about staffing
+        got = only("Ghi nhận sự cố gắng của UBND xã Thuần Mỹ trong công tác tiếp công dân.")
+        assert got == {("Thuần Mỹ", "citizen_reception", "positive")}

@@ -24,6 +24,7 @@ from analysis.meetings.communes import (
     group_commune_lists,
 )
 from analysis.meetings.lexicon import (
+    BACKDROP_TOPICS,
     DIRECTIVE_TAIL,
     KEEP_UP,
     SUBJECT_LEAD,
@@ -124,7 +125,8 @@ def pick_topic(back: list[Cue], fwd: list[Cue], subject: bool) -> Cue | None:
     order = (fwd, back) if subject else (back, fwd)
     for found in order:
         if found:
-            return found[0]
+            focused = [c for c in found if c.label not in BACKDROP_TOPICS]
+            return (focused or found)[0]
     return None
 
 

@@ -25,6 +25,9 @@ TOPICS = (
     "plan_execution",
     "other",
 )
+# Topics that frame a sentence rather than name its subject ("Thực hiện Kế hoạch 198, tỷ lệ hồ sơ
+# trễ hẹn còn cao …" is about late dossiers): used only when no other topic cue is in reach.
+BACKDROP_TOPICS = frozenset({"plan_execution"})
 
 # What each topic is recognised by. A cue names the subject of a judgement, not its direction.
 TOPIC_CUES: dict[str, tuple[str, ...]] = {
@@ -76,6 +79,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "ky so",
         "eoffice",
         "e office",
+        "ioffice",
+        "thu dien tu cong vu",
         "dieu hanh tac nghiep",
         "ho so cong viec",
         "van ban di",
@@ -107,7 +112,8 @@ TOPIC_CUES: dict[str, tuple[str, ...]] = {
         "can bo mot cua",
         "cong chuc mot cua",
         "chuyen trach",
-        "nhan su",
+        "thieu nhan su",
+        "nhan su mot cua",
     ),
     "citizen_reception": (
         "tiep cong dan",
@@ -202,6 +208,13 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("dung cuoi", "negative", "strong"),
     ("cuoi bang", "negative", "strong"),
     ("lo la", "negative", "strong"),
+    ("lung tung", "negative", "strong"),
+    ("vuot cap", "negative", "strong"),
+    ("phien ha", "negative", "strong"),
+    ("phan nan", "negative", "strong"),
+    ("ne tranh", "negative", "strong"),
+    ("dun day", "negative", "strong"),
+    ("chua sat sao", "negative", "strong"),
     ("buong long", "negative", "strong"),
     ("mang tinh hinh thuc", "negative", "strong"),
     ("ngung hoat dong", "negative", "strong"),
@@ -256,6 +269,14 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("nhieu nhat", "high", "strong"),
     ("vuot", "high", "strong"),
     ("di dau", "positive", "strong"),
+    ("no luc", "positive", "strong"),
+    ("co gang", "positive", "strong"),
+    ("chuyen bien", "positive", "strong"),
+    ("cach lam hay", "positive", "strong"),
+    ("mo hinh hay", "positive", "strong"),
+    ("sang tao", "positive", "strong"),
+    ("xep thu nhat", "positive", "strong"),
+    ("hang nhat", "positive", "strong"),
     ("khang trang", "positive", "strong"),
     ("day du", "positive", "strong"),
     ("kip thoi", "positive", "intro"),
@@ -293,6 +314,14 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("de thuc hien tot", None, "strong"),
     ("ngay cang tot", None, "strong"),
     ("khong ngung", None, "strong"),
+    ("no luc hon", None, "strong"),
+    ("cham chi", None, "strong"),
+    ("cham cong", None, "strong"),
+    ("thieu nhi", None, "strong"),
+    ("khong gian", None, "strong"),
+    ("thong cao", None, "strong"),
+    ("quang cao", None, "strong"),
+    ("co gang hon", None, "strong"),
     ("khong chi", None, "strong"),
     ("con lai", None, "strong"),
     ("tot hon", None, "strong"),
