@@ -255,3 +255,16 @@ class TestCommandLine:
         code = main(["analyse", "--processed", str(tmp_path / "nothing")])
         assert code == 2
         assert "dossiers.parquet" in capsys.readouterr().err
+
+
+class TestThinData:
+    def test_empty_roster_still_writes_indicators_and_says_why_models_were_skipped(self, tmp_path):
+        dossiers, officers = simulate_processed(tmp_path, seed=3, per_month=(5, 10))
+        officers.iloc[0:0].to_parquet(tmp_path / "officers.parquet", index=False)
+        analyse_all(tmp_path, bootstrap_reps=0)
+        fit = json.loads((tmp_path / "model_fit.json").read_text())
+        assert "models skipped" in fit["skipped"]
+        assert pd.read_csv(tmp_path / "effects.csv").empty
+        monthly = pd.read_parquet(tmp_path / "indicators_monthly.parquet")
+        assert monthly["dossiers_per_officer_day"].isna().all()
+        assert monthly.loc[monthly["commune_code"] == "district", "received"].sum() == len(dossiers)

@@ -176,14 +176,7 @@ def analyse_all(
         communes,
         saturday_counts,
     )
-    panel = build_panel(dossiers, staffing)
-    effects, panel_info = fit_panel_glm(panel, bootstrap_reps=bootstrap_reps, seed=seed)
-    logit, logit_info = fit_dossier_logit(
-        dossiers, staffing, max_rows=dossier_logit_rows, seed=seed
-    )
-    effects = add_meaningful_steps(
-        pd.concat([effects, logit], ignore_index=True), panel_info["mean_late_rate"]
-    )
+    effects, fit = fit_models(dossiers, staffing, bootstrap_reps, dossier_logit_rows, seed)
     timings["models"] = time.perf_counter() - started - sum(timings.values())
     checks = check_mentions(
         mentions, dossiers, officers, communes, default_late_rate, saturday_counts
@@ -201,11 +194,7 @@ def analyse_all(
         "effects": write_atomic(effects, folder / "effects.parquet"),
         "meeting_check": write_atomic(checks, folder / "meeting_check.parquet"),
     }
-    fit = {
-        "panel_binomial_glm": panel_info,
-        "dossier_logit": logit_info,
-        "late_rate_convention": default_late_rate,
-    }
+    fit["late_rate_convention"] = default_late_rate
     outputs["model_fit"] = write_atomic(
         json.dumps(fit, ensure_ascii=False, indent=2), folder / "model_fit.json"
     )
@@ -228,6 +217,31 @@ def analyse_all(
         json.dumps(manifest, ensure_ascii=False, indent=2), folder / "analysis_manifest.json"
     )
     return {name: str(path) for name, path in outputs.items()}
+
+
+EFFECT_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "model"]
+MIN_MODEL_COMMUNES = 5
+
+
+def fit_models(
+    dossiers, staffing, bootstrap_reps, dossier_logit_rows, seed
+) -> tuple[pd.DataFrame, dict]:
+    """Panel GLM and dossier logit; with too little data, an empty effects table and the reason."""
+    panel = build_panel(dossiers, staffing)
+    communes = panel.loc[panel["n"] > 0, "commune_code"].nunique() if len(panel) else 0
+    if communes < MIN_MODEL_COMMUNES:
+        reason = (
+            f"models skipped: only {communes} commune(s) have dossiers with a known outcome and a "
+            f"staffed desk (at least {MIN_MODEL_COMMUNES} needed); check officers.parquet"
+        )
+        return pd.DataFrame(columns=EFFECT_COLUMNS), {"skipped": reason}
+    effects, panel_info = fit_panel_glm(panel, bootstrap_reps=bootstrap_reps, seed=seed)
+    logit, logit_info = fit_dossier_logit(
+        dossiers, staffing, max_rows=dossier_logit_rows, seed=seed
+    )
+    both = pd.concat([effects, logit], ignore_index=True)
+    effects = add_meaningful_steps(both, panel_info["mean_late_rate"])
+    return effects, {"panel_binomial_glm": panel_info, "dossier_logit": logit_info}
 
 
 def read_saturday_setting(folder: Path) -> bool:
