@@ -335,3 +335,49 @@ class TestNoiseRows:
         noise = classify_noise_rows(body, ["dossier_id", "received_at"], {"dossier_id": "Mã hồ sơ"})
         # the last row has data but no id: it goes to quarantine, not to the skipped count
         assert noise.tolist() == [True, True, True, True, False, False]
+
+
+class TestReadText:
+    @pytest.mark.parametrize(
+        ("encoding", "delimiter"),
+        [("utf-8", ","), ("utf-8-sig", ";"), ("cp1258", "\t"), ("utf-16", ",")],
+    )
+    def test_encodings_and_delimiters_are_detected(self, tmp_path, encoding, delimiter):
+        from analysis.ingest.read import read_table
+
+        lines = [
+            "DANH SÁCH HỒ SƠ",
+            "",
+            delimiter.join(
+                ["STT", "Mã hồ sơ", "Đơn vị tiếp nhận", "Hình thức nộp", "Ngày tiếp nhận"]
+            ),
+            delimiter.join(["1", "A-1", "Xã Thụy An", "Trực tuyến", "01/03/2021"]),
+        ]
+        path = tmp_path / "export.csv"
+        text = "\r\n".join(lines)
+        path.write_bytes(to_cp1258(text) if encoding == "cp1258" else text.encode(encoding))
+        (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+        assert table.header_row == 3 and table.data["source_row"].tolist() == [4]
+        assert fold_unit(table.data["unit"].iloc[0]) == "xa thuy an"
+
+
+def to_cp1258(text: str) -> bytes:
+    """Windows-1258 as Vietnamese Windows writes it: base letters plus combining tone marks."""
+    import unicodedata
+
+    out = []
+    for ch in text:
+        try:
+            out.append(ch.encode("cp1258"))
+        except UnicodeEncodeError:
+            parts = unicodedata.normalize("NFD", ch)
+            tones = "".join(m for m in parts[1:] if m in "\u0300\u0301\u0303\u0309\u0323")
+            rest = "".join(m for m in parts[1:] if m not in tones)
+            out.append((unicodedata.normalize("NFC", parts[0] + rest) + tones).encode("cp1258"))
+    return b"".join(out)
+
+
+def fold_unit(value):
+    from analysis.text import fold
+
+    return fold(value)

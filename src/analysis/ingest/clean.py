@@ -50,6 +50,7 @@ from analysis.ingest.read import (
     read_table,
 )
 from analysis.ingest.register import MEETING_COLUMNS, build_meetings
+from analysis.ingest.vector import STRING, clean_text_column, filled, map_distinct
 from analysis.text import normalize_text
 
 DOSSIER_COLUMNS = [
@@ -94,16 +95,13 @@ def relative_name(path: Path, roots: list[Path]) -> str:
 
 
 def _text_or_na(values: pd.Series) -> pd.Series:
-    as_obj = values.astype("object")
-    table = {u: (normalize_text(u) or None) for u in pd.unique(as_obj)}
-    return as_obj.map(table).astype("string")
+    return map_distinct(values, lambda v: normalize_text(v) or None, STRING)
 
 
 def _raw_filled(body: pd.DataFrame, column: str) -> pd.Series:
     if column not in body:
         return pd.Series(False, index=body.index)
-    text = body[column].astype("string").str.strip()
-    return text.notna() & text.ne("")
+    return filled(body[column])
 
 
 def prepare_dossier_table(
@@ -127,35 +125,20 @@ def prepare_dossier_table(
 
     dates = {name: parse_dates(column(name)) for name in DATE_FIELDS}
     frame = pd.DataFrame(index=body.index)
-    frame["dossier_id"] = _text_or_na(column("dossier_id"))
+    frame["dossier_id"] = clean_text_column(column("dossier_id"))
     frame["procedure"] = _text_or_na(column("procedure"))
-    frame["field"] = (
-        column("field")
-        .astype("object")
-        .map({u: canonical_field(u) for u in pd.unique(column("field").astype("object"))})
-        .astype("string")
-    )
-    frame["channel"] = map_channels(column("channel")).astype("string")
-    frame["online_level"] = (
-        column("online_level")
-        .astype("object")
-        .map({u: online_level_of(u) for u in pd.unique(column("online_level").astype("object"))})
-        .astype("string")
-    )
+    frame["field"] = map_distinct(column("field"), canonical_field, STRING)
+    frame["channel"] = map_channels(column("channel")).astype(STRING)
+    frame["online_level"] = map_distinct(column("online_level"), online_level_of, STRING)
     for name in DATE_FIELDS:
         frame[name] = dates[name]
     status = map_statuses(column("status"))
     inferred = pd.Series("pending", index=body.index).where(
         dates["completed_at"].isna() & dates["returned_at"].isna(), "resolved"
     )
-    frame["status"] = status.where(status.notna(), inferred).astype("string")
+    frame["status"] = status.where(status.notna(), inferred).astype(STRING)
     frame["completed_at"] = end_of_processing(frame)
-    frame["apology_letter"] = (
-        column("apology_letter")
-        .astype("object")
-        .map({u: apology_of(u) for u in pd.unique(column("apology_letter").astype("object"))})
-        .astype("boolean")
-    )
+    frame["apology_letter"] = map_distinct(column("apology_letter"), apology_of, "boolean")
     frame["officer_id"] = pseudonymize_officers(column("officer"), secret)
     as_of = table.as_of_title
     if as_of is None:
@@ -167,7 +150,7 @@ def prepare_dossier_table(
     if "processing_days" in body:
         frame["processing_days"] = column("processing_days").astype("string")
     units = resolve_units(column("unit"), dates["received_at"].fillna(pd.Timestamp("2021-12-31")))
-    frame["commune_code"] = units["commune_code"].astype("string")
+    frame["commune_code"] = units["commune_code"].astype(STRING)
 
     reasons = pd.Series(None, index=body.index, dtype="object")
 
@@ -284,7 +267,7 @@ def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
         "officer_id",
         "source_file",
     ):
-        out[name] = out[name].astype("string")
+        out[name] = out[name].astype(STRING)
     for name in ("received_at", "due_at", "completed_at", "returned_at", "as_of"):
         out[name] = pd.to_datetime(out[name]).astype("datetime64[ns]")
     out["due_at_computed"] = out["due_at_computed"].fillna(False).astype(bool)

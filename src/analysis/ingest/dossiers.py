@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.ingest.vector import map_distinct
 from analysis.reference.calendar import add_working_days, count_working_days
 from analysis.reference.units import CommuneResolver
 from analysis.text import fold, normalize_text
@@ -33,9 +34,7 @@ KNOWN_FIELDS = (
 
 
 def _map_distinct(values: pd.Series, rule) -> pd.Series:
-    as_obj = values.astype("object")
-    table = {u: rule(u) for u in pd.unique(as_obj)}
-    return as_obj.map(table)
+    return map_distinct(values, rule)
 
 
 def channel_of(value: object) -> str | None:
@@ -196,11 +195,15 @@ def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
         mask = period.eq(start)
         start = pd.Timestamp(start)
         on = date(2021, 12, 31) if start.year < 2025 else start.date()
-        spelled = units[mask].astype("object").fillna("")
-        spelled = spelled.map({u: strip_district_tail(u) for u in pd.unique(spelled)})
-        resolved = CommuneResolver(on).resolve_series(spelled)
-        out.loc[mask, "commune_code"] = resolved["commune_code"].to_numpy()
-        out.loc[mask, "unit_reason"] = resolved["unresolved_reason"].to_numpy()
+        resolver = CommuneResolver(on)
+        codes, uniques = pd.factorize(units[mask], use_na_sentinel=True)
+        results = [resolver.resolve(strip_district_tail(u)) for u in uniques] + [
+            resolver.resolve("")
+        ]
+        code_of = np.array([r.code for r in results], dtype=object)
+        reason_of = np.array([r.reason for r in results], dtype=object)
+        out.loc[mask, "commune_code"] = code_of[codes]
+        out.loc[mask, "unit_reason"] = reason_of[codes]
     return out
 
 
@@ -218,7 +221,7 @@ def learn_procedure_deadlines(frame: pd.DataFrame, saturday_counts: bool = False
     if known.empty:
         return {}
     days = count_working_days(known["received_at"], known["due_at"], saturday_counts)
-    keys = known["procedure"].map(fold)
+    keys = map_distinct(known["procedure"], fold)
     modes = pd.DataFrame({"key": keys, "days": days}).dropna()
     modes = modes[modes["days"] >= 0]
     if modes.empty:
@@ -235,7 +238,9 @@ def fill_missing_due_dates(
     """Compute absent appointments in working days from intake (Vietnam holidays), flagged `due_at_computed`."""
     frame = frame.copy()
     missing = frame["due_at"].isna() & frame["received_at"].notna()
-    days = frame.loc[missing, "procedure"].map(fold).map(deadlines)
+    days = map_distinct(
+        frame.loc[missing, "procedure"], lambda p: deadlines.get(fold(p)), "float64"
+    )
     if "processing_days" in frame:
         explicit = pd.to_numeric(
             frame.loc[missing, "processing_days"].astype("string").str.extract(r"(\d+)")[0],

@@ -22,12 +22,21 @@ def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     """Keep the first of rows equal in every content column; return (kept, dropped)."""
     frame = frame.sort_values(["source_file", "source_row"], kind="mergesort")
     content = [c for c in frame.columns if c not in PROVENANCE]
-    dropped = frame.duplicated(subset=content, keep="first")
+    dropped = pd.Series(False, index=frame.index)
+    shared_id = frame["dossier_id"].duplicated(keep=False)  # only these can be duplicates
+    if shared_id.any():
+        dropped[shared_id] = (
+            frame.loc[shared_id].duplicated(subset=content, keep="first").to_numpy(dtype=bool)
+        )
     return frame[~dropped], frame[dropped]
 
 
 def resolve_conflicting_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per dossier_id by the documented rule; return (kept, superseded)."""
+    shared_id = frame["dossier_id"].duplicated(keep=False)
+    if not shared_id.any():
+        return frame, frame.iloc[0:0]
+    single, frame = frame[~shared_id], frame[shared_id]
     ranked = frame.assign(
         _rank=frame["status"].map(STATUS_RANK).fillna(-1),
         _completed=frame["completed_at"].fillna(pd.Timestamp.min),
@@ -39,7 +48,7 @@ def resolve_conflicting_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, p
     )
     superseded = ranked.duplicated(subset=["dossier_id"], keep="first")
     ranked = ranked.drop(columns=["_rank", "_completed"])
-    return ranked[~superseded], ranked[superseded]
+    return pd.concat([single, ranked[~superseded]]), ranked[superseded]
 
 
 def deduplicate_dossiers(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

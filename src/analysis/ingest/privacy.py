@@ -58,9 +58,9 @@ def pseudonymize_name(name: object, secret: bytes) -> str | None:
 
 def pseudonymize_officers(names: pd.Series, secret: bytes) -> pd.Series:
     """Officer ids for a column of names, hashing each distinct name once."""
-    as_obj = names.astype("object")
-    table = {u: pseudonymize_name(u, secret) for u in pd.unique(as_obj)}
-    return as_obj.map(table).astype("string")
+    from analysis.ingest.vector import STRING, map_distinct
+
+    return map_distinct(names, lambda n: pseudonymize_name(n, secret), STRING)
 
 
 def scrub_personal_values(values: pd.Series) -> pd.Series:

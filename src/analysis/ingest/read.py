@@ -18,11 +18,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analysis.errors import UserError
 from analysis.ingest.columns import closest_headers, header_match_count, map_columns
 from analysis.ingest.dates import extract_period_end
+from analysis.ingest.vector import as_arrow_strings, filled
 from analysis.text import fold, normalize_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -139,11 +141,11 @@ def read_spreadsheet(path: Path, synonyms: dict, required: tuple[str, ...]) -> l
     return tables
 
 
-def decode_bytes(data: bytes, path: Path) -> tuple[str, str]:
+def decode_bytes(data: bytes, path: Path, skip_utf8: bool = False) -> tuple[str, str]:
     """Text and encoding name: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1258."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16"), "utf-16"
-    for encoding in ("utf-8-sig", "cp1258", "cp1252"):
+    for encoding in ("cp1258", "cp1252") if skip_utf8 else ("utf-8-sig", "cp1258", "cp1252"):
         try:
             return data.decode(encoding), encoding
         except UnicodeDecodeError:
@@ -168,9 +170,14 @@ def sniff_header(lines: list[str], synonyms: dict) -> tuple[int, str, list[str],
 def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> list[RawTable]:
     """A delimited text export read with pyarrow as strings, loading only the known columns."""
     data = path.read_bytes()
-    if not data.strip():
+    if not data or data.isspace():
         raise UserError(f"{path.name}: the file is empty")
-    text, encoding = decode_bytes(data, path)
+    head = data[:200_000]
+    if len(data) > len(head):
+        head = head[: head.rfind(b"\n") + 1] or head
+    text, encoding = decode_bytes(head, path)
+    if encoding != "utf-8-sig" and len(data) > len(head):
+        text, encoding = decode_bytes(data, path)
     head_lines = text[:200_000].splitlines()
     index, delimiter, cells, score = sniff_header(head_lines, synonyms)
     if score < MIN_HEADER_MATCHES:
@@ -212,7 +219,15 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
         )
 
     try:
-        table = read(True)
+        try:
+            table = read(True)
+        except pa.ArrowInvalid as error:
+            if "utf8" not in str(error).lower() or encoding != "utf-8-sig":
+                raise
+            # the head was UTF-8 but a later line is not: a Windows-1258 export after all
+            text, encoding = decode_bytes(data[: len(data)], path, skip_utf8=True)
+            payload = text.encode("utf-8")
+            table = read(True)
         if bad_lines:
             table = read(False)  # line numbers are only known single-threaded
     except pa.ArrowInvalid as error:
@@ -264,22 +279,23 @@ def classify_noise_rows(
 
     Rows with two or more filled fields but no key are NOT noise: they go to quarantine.
     """
-    cells = body.drop(columns=["source_row"], errors="ignore").astype("string")
-    filled = pd.DataFrame(
-        {c: cells[c].notna() & cells[c].str.strip().ne("") for c in cells}, index=body.index
-    )
-    n_filled = filled.sum(axis=1)
-    keys = [k for k in key_columns if k in filled]
-    keys_missing = ~filled[keys].any(axis=1) if keys else pd.Series(True, index=body.index)
+    cells = body.drop(columns=["source_row"], errors="ignore")
+    is_filled = pd.DataFrame({c: filled(cells[c]) for c in cells}, index=body.index)
+    n_filled = is_filled.sum(axis=1)
+    keys = [k for k in key_columns if k in is_filled]
+    keys_missing = ~is_filled[keys].any(axis=1) if keys else pd.Series(True, index=body.index)
     noise = n_filled.eq(0) | (n_filled.le(1) & keys_missing)
     few = n_filled.between(1, 3) & ~noise
     if few.any():
-        first_text = cells[few].bfill(axis=1).iloc[:, 0].fillna("")
+        # rows with 1-3 filled cells are rare (totals, labels): a per-row scan is fine here
+        first_text = cells[few].astype("object").apply(_first_text, axis=1)
         noise.loc[few] = first_text.map(_fold_head).str.match(_TOTAL_ROW.pattern).to_numpy()
     for column, header in header_values.items():
-        if column in cells and normalize_text(header):
-            repeated = cells[column].str.strip().str.lower().eq(normalize_text(header).lower())
-            noise |= repeated.fillna(False)
+        wanted = normalize_text(header).lower()
+        if column in cells and wanted:
+            text = pc.utf8_lower(pc.utf8_trim_whitespace(as_arrow_strings(cells[column])))
+            repeated = pc.fill_null(pc.equal(text, wanted), False).to_numpy(zero_copy_only=False)
+            noise |= repeated
     return noise.astype(bool)
 
 
@@ -287,6 +303,18 @@ def is_noise_text(text: str) -> bool:
     """True for a raw csv line that is blank (only delimiters) or a total row."""
     folded = fold(text[:60])
     return not folded or bool(_TOTAL_ROW.match(folded))
+
+
+def _first_text(row: pd.Series) -> str:
+    for value in row:
+        if (
+            value is not None
+            and not (isinstance(value, float) and value != value)
+            and value is not pd.NA
+            and str(value).strip()
+        ):
+            return str(value)
+    return ""
 
 
 def _fold_head(value: str) -> str:
