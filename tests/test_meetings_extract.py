@@ -252,3 +252,18 @@ class TestCueRules:
         # "ghi nhận sự" folds to "... nhan su ..." but is not about staffing
         got = only("Ghi nhận sự cố gắng của UBND xã Thuần Mỹ trong công tác tiếp công dân.")
         assert got == {("Thuần Mỹ", "citizen_reception", "positive")}
+
+
+class TestUnitsOfTheMeetingDay:
+    def test_a_2025_report_names_the_merged_commune(self):
+        result = extract_meeting(
+            "Ngày 10/3/2025, UBND huyện họp trực tuyến. Xã Phú Hồng làm tốt công tác số hóa hồ sơ."
+        )
+        assert [(m["commune_code"], m["commune_name"]) for m in result["mentions"]] == [
+            ("09646", "Phú Hồng")
+        ]
+
+    def test_a_2021_report_does_not_know_later_units(self):
+        assert (
+            only("Ngày 10/3/2021, huyện họp. Xã Phú Hồng làm tốt công tác số hóa hồ sơ.") == set()
+        )

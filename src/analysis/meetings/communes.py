@@ -21,8 +21,10 @@ from analysis.meetings.lexicon import (
     TRAILING_FIGURES,
 )
 from analysis.meetings.segment import Span
-from analysis.reference.units import DATA_DIR, DISTRICT_NAME, units_2021
+from analysis.reference.units import DATA_DIR, DISTRICT_NAME, units_2021, units_on
 from analysis.text import fold
+
+DEFAULT_ON = "2021-12-31"
 
 
 @dataclass(frozen=True)
@@ -46,13 +48,19 @@ class CommuneList:
     hits: tuple[NameHit, ...]
 
 
-@lru_cache(maxsize=1)
-def commune_name_table() -> pd.DataFrame:
-    """Folded spellings of the 2021 communes (names and aliases) with code and display name."""
-    units = units_2021()
-    rows = [(fold(n), c, n) for n, c in zip(units["name"], units["code"])]
+@lru_cache(maxsize=8)
+def commune_name_table(on: str = DEFAULT_ON) -> pd.DataFrame:
+    """Folded spellings (names and aliases) of the units that existed on a date, with code and name.
+
+    Names of the 2021 units that no longer existed on that date are kept with their 2021 code:
+    later reports still cite them ("xã Châu Sơn cũ").
+    """
+    current = units_on(on)
+    old = units_2021()
+    rows = [(fold(n), c, n) for n, c in zip(current["name"], current["code"])]
+    rows += [(fold(n), c, n) for n, c in zip(old["name"], old["code"])]
+    names = dict(zip(old["code"], old["name"]))
     aliases = pd.read_csv(DATA_DIR / "aliases.csv", dtype=str)
-    names = dict(zip(units["code"], units["name"]))
     for alias, code in zip(aliases["alias"], aliases["code"]):
         key = re.sub(r"^(thi tran|tt|xa) ", "", fold(alias))
         if code in names and re.fullmatch(r"[a-z ]+", key) and " town" not in f" {key}":
@@ -63,10 +71,10 @@ def commune_name_table() -> pd.DataFrame:
     )
 
 
-@lru_cache(maxsize=1)
-def commune_name_pattern() -> re.Pattern[str]:
+@lru_cache(maxsize=8)
+def commune_name_pattern(on: str = DEFAULT_ON) -> re.Pattern[str]:
     """One regex for every folded spelling, longest first, whole words, any spacing."""
-    table = commune_name_table()
+    table = commune_name_table(on)
     parts = [r"\s+".join(map(re.escape, f.split())) for f in table["folded"]]
     return re.compile(r"(?<![0-9a-z])(" + "|".join(parts) + r")(?![0-9a-z])")
 
@@ -77,13 +85,17 @@ def is_capitalised(written: str) -> bool:
     return bool(words) and all(w[0].isupper() for w in words)
 
 
-def find_commune_names(text: str, folded: str) -> list[NameHit]:
-    """Every plausible commune name in the text, minus districts, mountains and cities."""
-    table = commune_name_table()
+def find_commune_names(text: str, folded: str, on: str | None = None) -> list[NameHit]:
+    """Every plausible commune name in the text, minus districts, mountains and cities.
+
+    `on` (ISO date of the meeting) picks the units of that day; default: the 31 units of 2021.
+    """
+    on = on or DEFAULT_ON
+    table = commune_name_table(on)
     by_folded = {f: (c, n) for f, c, n in zip(table["folded"], table["code"], table["name"])}
     document_has_capitals = any(ch.isupper() for ch in text)
     hits = []
-    for match in commune_name_pattern().finditer(folded):
+    for match in commune_name_pattern(on).finditer(folded):
         key = " ".join(match.group(1).split())
         code, name = by_folded[key]
         before = folded[max(0, match.start() - 30) : match.start()]

@@ -215,10 +215,13 @@ def build_evidence(text: str, clause: Span, context: Span | None) -> str:
     return redact_people(" ".join(body.split()))
 
 
-def find_mentions(text: str) -> list[dict]:
-    """One mention per (commune, topic, polarity), in reading order, from a prepared text."""
+def find_mentions(text: str, on: str | None = None) -> list[dict]:
+    """One mention per (commune, topic, polarity), in reading order, from a prepared text.
+
+    `on` is the meeting date: names resolve to the units that existed that day.
+    """
     folded = fold_aligned(text)
-    hits = find_commune_names(text, folded)
+    hits = find_commune_names(text, folded, on)
     topic_cues = find_topic_cues(folded)
     polarity_cues = find_polarity_cues(folded)
     mentions: dict[tuple[str, str, str], dict] = {}
@@ -306,7 +309,8 @@ def describe_meeting(text: str, source: str = "") -> dict:
 def extract_meeting(text: str, source: str = "") -> dict:
     """Extract {"meeting": {...}, "mentions": [...]} from a report's text (any normalisation)."""
     prepared = prepare_text(text)
-    return {"meeting": describe_meeting(prepared, source), "mentions": find_mentions(prepared)}
+    meeting = describe_meeting(prepared, source)
+    return {"meeting": meeting, "mentions": find_mentions(prepared, meeting["date"])}
 
 
 def read_meeting_report(path: str | Path) -> dict:
