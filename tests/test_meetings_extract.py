@@ -267,3 +267,28 @@ class TestUnitsOfTheMeetingDay:
         assert (
             only("Ngày 10/3/2021, huyện họp. Xã Phú Hồng làm tốt công tác số hóa hồ sơ.") == set()
         )
+
+
+class TestContextAcrossSentences:
+    def test_that_is_sentence_takes_the_judgement_of_the_sentence_before(self):
+        got = only("Một số xã còn để hồ sơ trễ hẹn. Đó là các xã Phong Vân, Ba Trại.")
+        assert got == {
+            ("Phong Vân", "late_dossiers", "negative"),
+            ("Ba Trại", "late_dossiers", "negative"),
+        }
+
+    def test_an_unrelated_next_sentence_is_not_judged(self):
+        assert only("Một số xã còn để hồ sơ trễ hẹn. Xã Phong Vân tiếp nhận 20 hồ sơ.") == set()
+
+
+class TestRedactPeople:
+    def test_names_after_honorifics_go_roles_stay(self):
+        from analysis.meetings.extract import redact_people
+
+        text = (
+            "đồng chí Phó Chủ tịch UBND huyện và đồng chí Nguyễn Văn An, ông Lê Tâm, gọi 0912345678"
+        )
+        assert (
+            redact_people(text)
+            == "đồng chí Phó Chủ tịch UBND huyện và đồng chí […], ông […], gọi […]"
+        )

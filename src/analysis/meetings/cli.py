@@ -61,9 +61,13 @@ def run(args: argparse.Namespace) -> int:
     """Extract one report and print it."""
     path = Path(args.file)
     result = nfc(read_meeting_report(path))
-    if args.format == "csv":
-        write_mentions_csv(result, path.name, sys.stdout)
-    else:
-        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
+    try:
+        if args.format == "csv":
+            write_mentions_csv(result, path.name, sys.stdout)
+        else:
+            json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:  # `| head` closed the pipe: not an error of ours
+        sys.stdout = None
     return 0

@@ -24,6 +24,7 @@ from analysis.meetings.communes import (
     group_commune_lists,
 )
 from analysis.meetings.lexicon import (
+    ANAPHORA,
     BACKDROP_TOPICS,
     DIRECTIVE_TAIL,
     KEEP_UP,
@@ -79,7 +80,8 @@ MEETING_COLUMNS = [
 ]
 STRENGTHS = ("strong", "inherent", "intro")
 _PERSON = re.compile(
-    r"\b(Đồng chí|đồng chí|ĐỒNG CHÍ|Đ/c|đ/c|Ông|ông|Bà|bà)\s+((?:[A-ZÀ-ÝĂĐĨŨƠƯẠ-Ỹ][\w]*\s*){2,4})"
+    r"\b(Đồng chí|đồng chí|ĐỒNG CHÍ|Đ/c|đ/c|Ông|ông|Bà|bà)\s+"
+    r"(?!(?:Phó|Chủ|Bí|Trưởng|Giám|Chánh|Ủy|Uỷ|Thường|Huyện)\b)((?:[A-ZÀ-ÝĂĐĨŨƠƯẠ-Ỹ]\w*\s*){2,4})"
 )
 _PHONE = re.compile(r"(?<!\d)(?:\+84|0)(?:[\s.]?\d){9,10}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
@@ -88,7 +90,12 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 def redact_people(text: str) -> str:
     """Drop personal names after honorifics, phone numbers and e-mails (Nghị định 13/2023)."""
     text = _PERSON.sub(
-        lambda m: m.group(1) + " […] " if m.group(2)[0].isupper() else m.group(0), text
+        lambda m: (
+            f"{m.group(1)} […]{' ' if m.group(2).endswith(' ') else ''}"
+            if m.group(2)[0].isupper()
+            else m.group(0)
+        ),
+        text,
     )
     return _EMAIL.sub("[…]", _PHONE.sub("[…]", text)).replace("  ", " ").strip()
 
@@ -227,12 +234,14 @@ def find_mentions(text: str, on: str | None = None) -> list[dict]:
     mentions: dict[tuple[str, str, str], dict] = {}
     heading: Span | None = None
     fresh_heading = False
+    last_sentence: Span | None = None
     for line in split_lines(text):
         line_text = text[line.start : line.end].strip()
         line_context = (
             heading if heading is not None and (fresh_heading or is_bullet(line_text)) else None
         )
         for sentence in split_sentences(text, line):
+            previous, last_sentence = last_sentence, sentence
             lists = group_commune_lists(folded, hits, sentence)
             if not lists:
                 continue
@@ -240,7 +249,8 @@ def find_mentions(text: str, on: str | None = None) -> list[dict]:
             clauses = split_at(sentence, clause_cuts(text, sentence, protected))
             colon = text.rfind(":", sentence.start, lists[0].start)
             lead_in = Span(sentence.start, colon) if colon != -1 else None
-            contexts = [c for c in (lead_in, line_context) if c is not None]
+            anaphora = previous if previous and ANAPHORA.match(folded, sentence.start) else None
+            contexts = [c for c in (lead_in, line_context, anaphora) if c is not None]
             for index, commune_list in enumerate(lists):
                 clause = next(c for c in clauses if c.start <= commune_list.start < c.end)
                 segment = next(

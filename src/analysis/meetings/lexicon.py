@@ -376,6 +376,13 @@ DIRECTIVE_TAIL = re.compile(
 )
 KEEP_UP = re.compile(r"\b(?:tiep tuc|phat huy|duy tri)\b")
 
+# A sentence that only names the communes of the sentence before ("… còn để hồ sơ trễ hẹn. Đó là
+# các xã A, B."): the previous sentence is its context.
+ANAPHORA = re.compile(
+    r"\s*[\-–+•]?\s*(?:do la|day la|gom|bao gom|cu the|trong do|dien hinh|tieu bieu|noi bat|nhu|ke ca"
+    r"|(?:cac|nhung) (?:xa|don vi) (?:nay|do|tren))\b"
+)
+
 # Clause breaks inside a clause: contrast conjunctions start a new judgement.
 CONTRAST = re.compile(
     r",\s*(?=(?:nhung|song|tuy nhien|trong khi|nguoc lai|con (?:xa|cac|mot|nhieu|o|tai|lai|thi)|"
