@@ -42,3 +42,44 @@ class TestMeetingWindow:
 
     def test_meeting_in_the_first_month_of_data_has_no_window(self):
         assert meeting_window("2021-01-20", "2021-01-01") is None
+
+
+class TestCheckMentions:
+    def test_meeting_before_the_data_gets_no_verdict_and_says_so(self):
+        from analysis.analyse.meeting_check import check_mentions
+
+        day = pd.Timestamp("2021-03-02")
+        dossiers = pd.DataFrame(
+            {
+                "commune_code": ["09640"],
+                "field": ["Hộ tịch"],
+                "channel": ["in_person"],
+                "received_at": [day],
+                "due_at": [day],
+                "completed_at": [day],
+                "status": ["resolved"],
+                "outcome": ["on_time"],
+                "as_of": [pd.Timestamp("2021-03-31")],
+            }
+        )
+        mentions = pd.DataFrame(
+            {
+                "meeting_id": ["m"],
+                "meeting_date": [pd.Timestamp("2021-02-10")],
+                "source_file": ["x.txt"],
+                "commune_code": ["09640"],
+                "commune_name": ["Phong Vân"],
+                "topic": ["late_dossiers"],
+                "polarity": ["negative"],
+                "evidence": ["…"],
+            }
+        )
+        row = check_mentions(mentions, dossiers, None, ["09640"]).iloc[0]
+        assert pd.isna(row["data_agrees"])
+        assert row["reason"] == "no data before the meeting to compare with"
+
+    def test_no_mentions_gives_an_empty_table_with_the_columns(self):
+        from analysis.analyse.meeting_check import CHECK_COLUMNS, check_mentions
+
+        table = check_mentions(pd.DataFrame(), pd.DataFrame(), None, [])
+        assert list(table.columns) == CHECK_COLUMNS and table.empty

@@ -75,6 +75,8 @@ def explain(row: pd.Series) -> str:
     """One plain sentence on why the data agree, disagree or cannot say."""
     if row["indicator"] is None or pd.isna(row["indicator"]):
         return f"the dossier data do not measure '{row['topic']}'"
+    if not isinstance(row["window"], str):
+        return "no data before the meeting to compare with"
     if pd.isna(row["data_agrees"]):
         return f"no {row['indicator']} for this commune in {row['window']}"
     place = f"rank {int(row['rank'])} of {int(row['n_ranked'])} (1 = best) by {row['indicator']} in {row['window']}"
