@@ -292,3 +292,10 @@ class TestRedactPeople:
             redact_people(text)
             == "đồng chí Phó Chủ tịch UBND huyện và đồng chí […], ông […], gọi […]"
         )
+
+    def test_a_judgement_inside_the_figures_of_a_list(self):
+        got = only("Cụ thể: Phú Châu (trễ hẹn 12 hồ sơ), Minh Châu (quá hạn 8 hồ sơ).")
+        assert got == {
+            ("Phú Châu", "late_dossiers", "negative"),
+            ("Minh Châu", "late_dossiers", "negative"),
+        }

@@ -170,6 +170,8 @@ def judge_list(
     for context in contexts:
         if polarity is None:
             polarity = pick_polarity(cues_in(polarity_cues, context), [], False)
+    if polarity is None:  # a judgement inside the list's own figures: "Phú Châu (trễ hẹn 12 hồ sơ)"
+        polarity = pick_polarity(cues_in(polarity_cues, commune_list), [], False)
     if polarity is None:
         return None
     polarity = read_directive(folded, back, commune_list, polarity)
@@ -186,6 +188,8 @@ def judge_list(
     for context in contexts:
         if topic is None:
             topic = pick_topic(cues_in(topic_cues, context), [], False)
+    if topic is None:
+        topic = pick_topic(cues_in(topic_cues, commune_list), [], False)
     label = polarity.label
     if label in ("high", "low"):
         scope = [clause, *contexts]
