@@ -34,21 +34,23 @@ COMMANDS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """Parser with one sub-command per pipeline step; each module declares its own options."""
+def build_parser(selected: str | None = None) -> argparse.ArgumentParser:
+    """Parser with one sub-command per step; only the selected step's module is imported.
+
+    Importing lazily keeps `clean` from paying for papermill's imports, and keeps one step's
+    broken module from breaking the others.
+    """
     parser = argparse.ArgumentParser(
         prog="python -m analysis",
         description="CCHC evidence for the communes of huyện Ba Vì (Hà Nội).",
+        epilog="Run `python -m analysis COMMAND --help` for a command's options.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in COMMANDS.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if not (error.name or "").startswith("analysis"):
-                raise
-            sub.add_parser(name, help=f"(not available yet: {error.name}) {help_text}")
+        if name != selected:
+            sub.add_parser(name, help=help_text, add_help=False)
             continue
+        module = importlib.import_module(module_name)
         command = sub.add_parser(
             name,
             help=help_text,
@@ -60,15 +62,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _selected_command(argv: list[str]) -> str | None:
+    """The sub-command named on the command line, if any (the first non-option word)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else None
+    return None
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one command; expected failures print one line and return 2."""
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_selected_command(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
-        return 2
-    if not hasattr(args, "_module"):
-        print(f"error: the '{args.command}' step is not implemented yet", file=sys.stderr)
         return 2
     try:
         return int(args._module.run(args) or 0)
