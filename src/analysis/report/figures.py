@@ -59,7 +59,9 @@ def png_image(figure: Figure):
     """An IPython PNG image for `display()` in a notebook."""
     from IPython.display import Image
 
-    return Image(data=figure_to_png(figure), format="png")
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    alt = titles[0] if titles else "Biểu đồ"
+    return Image(data=figure_to_png(figure), format="png", metadata={"alt": alt})
 
 
 def plot_funnel(
