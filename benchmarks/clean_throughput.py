@@ -140,15 +140,21 @@ def main() -> int:
     )
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
+    parser.add_argument("--reuse", action="store_true", help="reuse a kept export of the same size")
     args = parser.parse_args()
     raw = OUT / "raw"
-    shutil.rmtree(OUT, ignore_errors=True)
     export = raw / "dossiers" / "export_1m.csv"
-    started = time.perf_counter()
-    write_export(export, args.rows)
-    print(
-        f"generated {args.rows:,} rows ({export.stat().st_size / 2**20:.0f} MiB) in {time.perf_counter() - started:.1f} s"
-    )
+    marker = OUT / f"rows_{args.rows}"
+    if not (args.reuse and marker.exists() and export.exists()):
+        shutil.rmtree(OUT, ignore_errors=True)
+        started = time.perf_counter()
+        write_export(export, args.rows)
+        marker.touch()
+        size = export.stat().st_size / 2**20
+        print(
+            f"generated {args.rows:,} rows ({size:.0f} MiB) in {time.perf_counter() - started:.1f} s"
+        )
+    shutil.rmtree(OUT / "processed", ignore_errors=True)
     read = run_child(CHILD_READ, str(export))
     clean = run_child(CHILD_CLEAN, str(raw), str(OUT / "processed"), str(OUT / "secret"))
     ratio = clean["seconds"] / read["seconds"]

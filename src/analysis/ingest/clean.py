@@ -116,8 +116,10 @@ def prepare_dossier_table(
             strict=True,
         )
     )
-    noise = classify_noise_rows(body, ["dossier_id", "received_at"], header_text)
-    body = body[~noise]
+    keys = {k: v for k, v in header_text.items() if k in ("dossier_id", "received_at")}
+    noise = classify_noise_rows(body, ["dossier_id", "received_at"], keys)
+    if noise.any():
+        body = body[~noise]
     table.rows_skipped += int(noise.sum())
 
     def column(name: str) -> pd.Series:
@@ -200,13 +202,11 @@ def clean_dossiers(
             prepared.append((source, table, body, frame, reasons))
     quarantine: list[pd.DataFrame] = []
     valid_frames = []
-    learned = learn_procedure_deadlines(
-        pd.concat([f[f["due_at"].notna() & r.isna()] for _, _, _, f, r in prepared])
-        if prepared
-        else pd.DataFrame(columns=["due_at", "received_at", "procedure"]),
-        saturday_counts,
-    )
-    deadlines = {**load_procedure_deadlines(), **learned}
+    deadlines: dict[str, int] = {}
+    if any(f["due_at"].isna().any() for _, _, _, f, _ in prepared):  # learn only when needed
+        with_due = [f[f["due_at"].notna() & r.isna()] for _, _, _, f, r in prepared]
+        learned = learn_procedure_deadlines(pd.concat(with_due), saturday_counts)
+        deadlines = {**load_procedure_deadlines(), **learned}
     for source, table, body, frame, reasons in prepared:
         entry = entries[source]
         frame = fill_missing_due_dates(frame, deadlines, saturday_counts)
@@ -237,7 +237,9 @@ def clean_dossiers(
             entry["rows_quarantined"] += len(broken)
         valid_frames.append(frame[~bad])
     if valid_frames:
-        valid = pd.concat(valid_frames, ignore_index=True)
+        valid = pd.concat(
+            valid_frames, ignore_index=True
+        )  # files in path order, rows in file order
     else:
         valid = pd.DataFrame(columns=DOSSIER_COLUMNS)
     kept, identical, conflicting = deduplicate_dossiers(valid)
@@ -253,7 +255,7 @@ def clean_dossiers(
 
 
 def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
-    """Contract column order and dtypes, rows sorted deterministically."""
+    """Contract column order and dtypes; rows in file order (deterministic for the same input)."""
     out = frame.reindex(columns=DOSSIER_COLUMNS)
     for name in (
         "dossier_id",
@@ -274,9 +276,10 @@ def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
     out["is_late"] = out["is_late"].astype("boolean")
     out["apology_letter"] = out["apology_letter"].astype("boolean")
     out["source_row"] = out["source_row"].astype("int64")
-    return out.sort_values(
-        ["dossier_id", "source_file", "source_row"], kind="mergesort"
-    ).reset_index(drop=True)
+    # rows in (source_file, source_row) order: the concatenation order, restored after dedupe
+    if not out.index.is_monotonic_increasing:
+        out = out.sort_index(kind="stable")
+    return out.reset_index(drop=True)
 
 
 def clean_rows(

@@ -15,6 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.ingest.vector import as_arrow_strings
+
 # Day-first and ISO formats only; never %m/%d.
 DATE_FORMATS = (
     "%d/%m/%Y %H:%M:%S",
@@ -48,33 +50,27 @@ def _clean_text(values: pa.Array) -> pa.Array:
     return values
 
 
-def _day_pattern(fmt: str) -> str:
-    if fmt.startswith("%d"):
-        return r"^(?P<day>\d{1,2})"
-    if fmt.startswith("%Y"):
-        return r"^\d{4}-\d{1,2}-(?P<day>\d{1,2})"
-    return r"\s(?P<day>\d{1,2})/"
-
-
 def _reject_rolled_over_days(text: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array:
-    """strptime rolls 31/02 over to 3 March; a date whose written day is not its day is invalid."""
-    if not pc.any(pc.is_valid(parsed)).as_py():
+    """strptime rolls 31/02 over to 3 March: a day-first date written with day 29-31 must keep that day."""
+    if not fmt.startswith("%d"):
         return parsed
-    written = pc.struct_field(
-        pc.extract_regex(pc.if_else(pc.is_valid(parsed), text, None), _day_pattern(fmt)), [0]
+    head = pc.utf8_slice_codeunits(text, 0, 2)
+    suspect = pc.fill_null(
+        pc.and_(pc.is_valid(parsed), pc.is_in(head, pa.array(["29", "30", "31"]))), False
     )
-    same_day = pc.equal(pc.cast(written, pa.int64()), pc.cast(pc.day(parsed), pa.int64()))
-    return pc.if_else(pc.fill_null(same_day, False), parsed, pa.scalar(None, parsed.type))
+    if not pc.any(suspect).as_py():
+        return parsed
+    written = pc.cast(pc.if_else(suspect, head, None), pa.int64())
+    keep = pc.or_(
+        pc.invert(suspect),
+        pc.fill_null(pc.equal(written, pc.cast(pc.day(parsed), pa.int64())), False),
+    )
+    return pc.if_else(keep, parsed, pa.scalar(None, parsed.type))
 
 
-def parse_text_dates(values: pd.Series) -> pd.Series:
-    """Parse day-first / ISO date text and Excel serial numbers written as text; NaT otherwise."""
-    text = pa.array(
-        values.astype("object").where(values.notna(), None), type=pa.string(), from_pandas=True
-    )
-    text = _clean_text(text)
-    result = pa.nulls(len(text), type=pa.timestamp("s"))
-    remaining = pc.and_(pc.is_valid(text), pc.not_equal(text, ""))
+def _parse_formats(
+    text: pa.Array, remaining: pa.Array, result: pa.Array
+) -> tuple[pa.Array, pa.Array]:
     for fmt in DATE_FORMATS:
         if not pc.any(remaining).as_py():
             break
@@ -84,6 +80,23 @@ def parse_text_dates(values: pd.Series) -> pd.Series:
         hit = pc.is_valid(parsed)
         result = pc.if_else(hit, parsed, result)
         remaining = pc.and_(remaining, pc.invert(hit))
+    return result, remaining
+
+
+def parse_text_dates(values: pd.Series) -> pd.Series:
+    """Parse day-first / ISO date text and Excel serial numbers written as text; NaT otherwise.
+
+    First pass on the trimmed text (what nearly every cell needs); only the cells left over are
+    cleaned further ('ngày 12/10/2021', '8h15', doubled spaces) and tried again.
+    """
+    text = as_arrow_strings(values)
+    text = pc.utf8_trim_whitespace(text)
+    result = pa.nulls(len(text), type=pa.timestamp("s"))
+    remaining = pc.fill_null(pc.not_equal(text, ""), False)
+    result, remaining = _parse_formats(text, remaining, result)
+    if pc.any(remaining).as_py():
+        cleaned = _clean_text(pc.if_else(remaining, text, None))
+        result, remaining = _parse_formats(cleaned, remaining, result)
     out = pd.Series(result.to_numpy(zero_copy_only=False), index=values.index).astype(
         "datetime64[ns]"
     )

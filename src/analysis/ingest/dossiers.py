@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.ingest.vector import map_distinct
+from analysis.ingest.vector import STRING, map_distinct
 from analysis.reference.calendar import add_working_days, count_working_days
 from analysis.reference.units import CommuneResolver
 from analysis.text import fold, normalize_text
@@ -238,6 +238,9 @@ def fill_missing_due_dates(
     """Compute absent appointments in working days from intake (Vietnam holidays), flagged `due_at_computed`."""
     frame = frame.copy()
     missing = frame["due_at"].isna() & frame["received_at"].notna()
+    if not missing.any():
+        frame["due_at_computed"] = False
+        return frame
     days = map_distinct(
         frame.loc[missing, "procedure"], lambda p: deadlines.get(fold(p)), "float64"
     )
@@ -265,6 +268,11 @@ def end_of_processing(frame: pd.DataFrame) -> pd.Series:
     return completed.where(finished)
 
 
+def _days(values: pd.Series) -> np.ndarray:
+    """Calendar day numbers (NaT -> a sentinel that compares False with everything via the mask)."""
+    return values.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+
+
 def classify_outcome(frame: pd.DataFrame) -> pd.DataFrame:
     """outcome and is_late by calendar day (Thông tư 01/2020/TT-VPCP Biểu 06: early/on time/late/pending).
 
@@ -272,22 +280,20 @@ def classify_outcome(frame: pd.DataFrame) -> pd.DataFrame:
     export's as_of day is after the due day (đang giải quyết quá hạn), else within time.
     """
     frame = frame.copy()
-    due = frame["due_at"].dt.normalize()
-    done = frame["completed_at"].dt.normalize()
-    as_of = frame["as_of"].dt.normalize()
-    finished = frame["completed_at"].notna()
+    due, done, as_of = _days(frame["due_at"]), _days(frame["completed_at"]), _days(frame["as_of"])
+    finished = frame["completed_at"].notna().to_numpy()
+    has_due = frame["due_at"].notna().to_numpy()
     outcome = np.select(
         [
             finished & (done > due),
             finished & (done < due),
             finished & (done == due),
-            ~finished & (as_of > due),
+            ~finished & has_due & (as_of > due),
         ],
         ["late", "early", "on_time", "pending_overdue"],
         default="pending_in_time",
     )
-    frame["outcome"] = pd.Series(outcome, index=frame.index, dtype="string")
-    is_late = pd.Series(pd.NA, index=frame.index, dtype="boolean")
-    is_late[finished] = (done > due)[finished]
-    frame["is_late"] = is_late
+    frame["outcome"] = pd.Series(outcome, index=frame.index, dtype=STRING)
+    is_late = pd.arrays.BooleanArray(finished & (done > due), ~finished)
+    frame["is_late"] = pd.Series(is_late, index=frame.index)
     return frame

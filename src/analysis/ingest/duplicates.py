@@ -19,8 +19,10 @@ PROVENANCE = ["source_file", "source_row", "as_of"]
 
 
 def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep the first of rows equal in every content column; return (kept, dropped)."""
-    frame = frame.sort_values(["source_file", "source_row"], kind="mergesort")
+    """Keep the first of rows equal in every content column; return (kept, dropped).
+
+    `frame` must be in (source_file, source_row) order, as `clean` concatenates it.
+    """
     content = [c for c in frame.columns if c not in PROVENANCE]
     dropped = pd.Series(False, index=frame.index)
     shared_id = frame["dossier_id"].duplicated(keep=False)  # only these can be duplicates

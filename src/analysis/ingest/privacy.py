@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import re
 import secrets
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 
 from analysis.paths import LOCAL_DIR
 from analysis.text import fold
@@ -24,12 +24,10 @@ from analysis.text import fold
 DEFAULT_SECRET_PATH = LOCAL_DIR / "pseudonym_secret"
 OFFICER_PREFIX = "off_"
 # CMND 9 digits, CCCD 12 digits, mobiles 0/+84 + 9 digits, Hà Nội landlines 024 + 8 digits,
-# e-mail addresses; also any run of 9+ digits, which no non-personal raw value needs.
-_PERSONAL_PATTERNS = re.compile(
-    r"[\w.+-]+@[\w-]+(\.[\w-]+)+"
-    r"|(?<![\w-])(\+84|0)(?:[\s.]?\d){9,10}(?![\w-])"
-    r"|(?<![\w-])\d{9}(\d{3})?(?![\w-])"
-)
+# e-mail addresses. RE2 syntax (Arrow's regex engine: no look-behind), so a number must stand
+# alone, i.e. not be glued to letters, digits or hyphens (a dossier number keeps its digits).
+_EMAIL = r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+_NUMBER = r"(^|[^\w-])(?:(?:\+84|0)(?:[\s.]?\d){9,10}|\d{9}(?:\d{3})?)($|[^\w-])"
 REDACTED = "[redacted]"
 
 
@@ -65,5 +63,10 @@ def pseudonymize_officers(names: pd.Series, secret: bytes) -> pd.Series:
 
 def scrub_personal_values(values: pd.Series) -> pd.Series:
     """Replace phone-, ID- and e-mail-looking substrings in raw text with '[redacted]'."""
-    as_text = values.astype("string")
-    return as_text.str.replace(_PERSONAL_PATTERNS, REDACTED, regex=True)
+    from analysis.ingest.vector import STRING, as_arrow_strings
+
+    text = as_arrow_strings(values)
+    text = pc.replace_substring_regex(text, _EMAIL, REDACTED)
+    for _ in range(2):  # adjacent numbers share a separator: a second pass catches the neighbour
+        text = pc.replace_substring_regex(text, _NUMBER, rf"\1{REDACTED}\2")
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=values.index, dtype=STRING)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.ingest.privacy import scrub_personal_values
+from analysis.ingest.vector import STRING, as_arrow_strings
 
 QUARANTINE_COLUMNS = ["source_file", "source_row", "dossier_id", "reason"]
 RAW_PREFIX = "raw_"
@@ -22,7 +23,7 @@ PERSONAL_RAW = {"officer", "name"}
 
 def make_formula_safe(values: pd.Series) -> pd.Series:
     """Prefix ' to text starting with = + - @ so a spreadsheet shows it instead of evaluating it."""
-    text = values.astype("string")
+    text = values.astype(STRING)
     risky = text.str.contains(_FORMULA_START, regex=True).fillna(False)
     return text.where(~risky, "'" + text)
 
@@ -37,7 +38,7 @@ def build_quarantine_rows(body: pd.DataFrame, reasons: pd.Series, source_file: s
     out["dossier_id"] = (
         format_raw_values(rows["dossier_id"]).str.strip() if "dossier_id" in rows else pd.NA
     )
-    out["reason"] = reasons[bad].astype("string")
+    out["reason"] = reasons[bad].astype(STRING)
     for column in rows.columns:
         if column in ("source_row", "row_number") or column in PERSONAL_RAW:
             continue
@@ -50,24 +51,8 @@ def format_raw_values(values: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(values):
         text = values.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
     else:
-        as_obj = values.astype("object")
-        text = as_obj.map(_cell_text).astype("string")
+        text = pd.Series(pd.arrays.ArrowStringArray(as_arrow_strings(values)), index=values.index)
     return scrub_personal_values(text)
-
-
-def _cell_text(value: object) -> object:
-    if (
-        value is None
-        or value is pd.NA
-        or value is pd.NaT
-        or (isinstance(value, float) and value != value)
-    ):
-        return pd.NA
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if hasattr(value, "isoformat"):
-        return value.isoformat(sep=" ") if hasattr(value, "hour") else value.isoformat()
-    return str(value)
 
 
 def write_quarantine(frames: list[pd.DataFrame], path: Path) -> int:

@@ -234,6 +234,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
         raise UserError(
             f"{path.name}: cannot parse as '{delimiter}'-delimited text ({error})"
         ) from None
+    table = table.combine_chunks()  # one copy here saves one per column operation later
     body = table.rename_columns([mapping[int(n[1:])] for n in table.column_names]).to_pandas(
         types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None
     )
@@ -280,11 +281,20 @@ def classify_noise_rows(
     Rows with two or more filled fields but no key are NOT noise: they go to quarantine.
     """
     cells = body.drop(columns=["source_row"], errors="ignore")
-    is_filled = pd.DataFrame({c: filled(cells[c]) for c in cells}, index=body.index)
-    n_filled = is_filled.sum(axis=1)
-    keys = [k for k in key_columns if k in is_filled]
-    keys_missing = ~is_filled[keys].any(axis=1) if keys else pd.Series(True, index=body.index)
-    noise = n_filled.eq(0) | (n_filled.le(1) & keys_missing)
+    # cheap bound first: a row with more than 3 non-null cells is noise only if its keys are blank
+    n_notna = cells.notna().sum(axis=1)
+    keys = [k for k in key_columns if k in cells]
+    keys_blank = pd.Series(True, index=body.index)
+    for key in keys:
+        keys_blank &= ~filled(cells[key])
+    check = n_notna.le(3) | keys_blank
+    n_filled = n_notna.copy()
+    if check.any():
+        subset = cells[check]
+        n_filled[check] = pd.DataFrame(
+            {c: filled(subset[c]) for c in subset}, index=subset.index
+        ).sum(axis=1)
+    noise = n_filled.eq(0) | (n_filled.le(1) & keys_blank)
     few = n_filled.between(1, 3) & ~noise
     if few.any():
         # rows with 1-3 filled cells are rare (totals, labels): a per-row scan is fine here

@@ -26,6 +26,12 @@ def map_distinct(
     for i, value in enumerate(uniques):
         mapped[i] = rule(value)
     mapped[-1] = rule(None)
+    if dtype is STRING:  # build the Arrow column directly: one take over the distinct results
+        dictionary = pa.array(
+            [None if v is None or v is pd.NA else str(v) for v in mapped], type=pa.string()
+        )
+        taken = pc.take(dictionary, pa.array(np.where(codes < 0, len(uniques), codes)))
+        return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype=STRING)
     out = pd.Series(mapped[codes], index=values.index, dtype=object)
     if dtype is not None:
         out = out.astype(dtype)
@@ -61,7 +67,7 @@ def filled(values: pd.Series) -> pd.Series:
     """True where a cell holds something other than blanks."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         arr = as_arrow_strings(values)
-        mask = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(arr), ""), False)
+        mask = pc.fill_null(pc.match_substring_regex(arr, r"\S"), False)
         return pd.Series(mask.to_numpy(zero_copy_only=False), index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna()
