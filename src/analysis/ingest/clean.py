@@ -385,6 +385,14 @@ def link_report_meetings(
     return meetings, mentions
 
 
+def text_columns_to_arrow(frame: pd.DataFrame) -> pd.DataFrame:
+    """Object (text) columns as Arrow-backed strings, so every table reads back with one text dtype."""
+    frame = frame.copy()
+    for column in frame.columns[frame.dtypes.eq(object)]:
+        frame[column] = frame[column].astype(STRING)
+    return frame
+
+
 def clean_all(
     raw_dir, out_dir, meetings_dirs=None, secret_path=None, saturday_counts: bool = False
 ) -> dict:
@@ -474,6 +482,9 @@ def clean_all(
         "meeting_mentions": mentions_status,
         "outputs": {},
     }
+    officers, meetings, mentions = (
+        text_columns_to_arrow(t) for t in (officers, meetings, mentions)
+    )
     with staging_dir(out_dir) as staging:
         write_parquet(dossiers, staging / "dossiers.parquet")
         write_parquet(officers.reindex(columns=OFFICER_COLUMNS), staging / "officers.parquet")

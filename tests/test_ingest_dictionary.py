@@ -1,0 +1,78 @@
+"""docs/data_dictionary.md lists exactly the columns `clean` writes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.ingest import columns as cols
+from analysis.ingest.clean import DOSSIER_COLUMNS, MENTION_COLUMNS
+from analysis.ingest.officers import OFFICER_COLUMNS
+from analysis.ingest.quarantine import QUARANTINE_COLUMNS, RAW_PREFIX
+from analysis.ingest.register import MEETING_COLUMNS
+
+DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
+
+
+def documented(section: str) -> list[str]:
+    """Backticked names in the first cell of each table row under a '## section' heading (in order)."""
+    text = DICTIONARY.read_text(encoding="utf-8")
+    body = text.split(f"## {section}\n", 1)[1].split("\n## ", 1)[0]
+    names: list[str] = []
+    for line in body.splitlines():
+        if line.startswith("| `"):
+            first_cell = line.split("|")[1]
+            names += [n for n in re.findall(r"`([^`]+)`", first_cell) if n not in names]
+    return names
+
+
+@pytest.mark.parametrize(
+    ("section", "columns"),
+    [
+        ("dossiers.parquet", DOSSIER_COLUMNS),
+        ("officers.parquet", OFFICER_COLUMNS),
+        ("meetings.parquet", MEETING_COLUMNS),
+        ("meeting_mentions.parquet", MENTION_COLUMNS),
+    ],
+)
+def test_parquet_tables_are_documented_column_for_column(section, columns):
+    assert documented(section) == list(columns)
+
+
+def test_quarantine_fixed_and_raw_columns_are_documented():
+    names = documented("quarantine.csv")
+    assert names[: len(QUARANTINE_COLUMNS)] == QUARANTINE_COLUMNS
+    possible_raw = {
+        RAW_PREFIX + c
+        for synonyms in (cols.DOSSIER_SYNONYMS, cols.ROSTER_SYNONYMS, cols.REGISTER_SYNONYMS)
+        for c in synonyms
+        if c not in ("row_number", "officer", "name")
+    }
+    assert set(names[len(QUARANTINE_COLUMNS) :]) == possible_raw
+
+
+def test_written_outputs_match_the_dictionary(tmp_path):
+    """Run clean on the held-out fixture and compare what is on disk with the dictionary."""
+    import shutil
+
+    from analysis.ingest.clean import clean_all
+
+    raw = tmp_path / "raw"
+    (raw / "dossiers").mkdir(parents=True)
+    shutil.copy(
+        Path(__file__).parent / "fixtures" / "ingest" / "heldout_export.csv", raw / "dossiers"
+    )
+    manifest = clean_all(raw, tmp_path / "out", secret_path=tmp_path / "secret")
+    for name in ("dossiers", "officers", "meetings", "meeting_mentions"):
+        written = list(pd.read_parquet(tmp_path / "out" / f"{name}.parquet").columns)
+        assert written == documented(f"{name}.parquet"), name
+    quarantine = pd.read_csv(tmp_path / "out" / "quarantine.csv").columns
+    assert set(quarantine) <= set(documented("quarantine.csv"))
+    on_disk = json.loads((tmp_path / "out" / "manifest.json").read_text(encoding="utf-8"))
+    assert list(on_disk) == documented("manifest.json")[: len(on_disk)] == list(manifest)
+    entry_keys = documented("manifest.json")[len(on_disk) :]
+    assert all(list(f) == entry_keys for f in on_disk["files"])
