@@ -130,7 +130,7 @@ def summarise_late_drivers(
         (dossiers["status"] == "resolved")
         & (dossiers["completed_at"] >= span.start_time)
         & (dossiers["completed_at"] <= span.end_time)
-    ].assign(late=lambda d: d["is_late"].fillna(False).astype(int))
+    ].assign(late=lambda d: d["is_late"].astype("boolean").fillna(False).astype(int))
     total_late = max(int(done["late"].sum()), 1)
     tables = []
     for key in ("field", "procedure"):
