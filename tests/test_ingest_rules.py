@@ -381,3 +381,83 @@ def fold_unit(value):
     from analysis.text import fold
 
     return fold(value)
+
+
+class TestHeaderShapes:
+    def test_headers_split_over_two_rows_are_combined(self, tmp_path):
+        from analysis.ingest.read import read_table
+
+        lines = [
+            "DANH SÁCH HỒ SƠ,,,,,",
+            "STT,Số hồ sơ,Đơn vị,Kênh nộp,Ngày,",
+            ",,,,Tiếp nhận,Hẹn trả",
+            "1,A-1,Phong Vân,1,01/03/2021,02/03/2021",
+        ]
+        path = tmp_path / "two_rows.csv"
+        path.write_text("\n".join(lines), encoding="utf-8")
+        (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+        assert {"received_at", "due_at"} <= set(table.data.columns)
+        assert table.data["source_row"].tolist() == [4] and table.rows_read == 1
+
+    def test_a_summary_sheet_without_the_columns_is_passed_over(self, tmp_path):
+        import openpyxl
+
+        from analysis.ingest.read import read_table
+
+        wb = openpyxl.Workbook()
+        wb.active.title = "Tổng hợp"
+        wb.active.append(["Đơn vị", "Tổng số", "Trực tuyến", "Trạng thái"])
+        data = wb.create_sheet("Chi tiết")
+        data.append(["Mã hồ sơ", "Đơn vị tiếp nhận", "Hình thức nộp", "Ngày tiếp nhận"])
+        data.append(["A-1", "Phong Vân", "Trực tiếp", "01/03/2021"])
+        wb.save(tmp_path / "book.xlsx")
+        tables = read_table(tmp_path / "book.xlsx", cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+        assert [t.sheet for t in tables] == ["Chi tiết"]
+
+    def test_result_delivery_and_notes_columns_do_not_take_real_columns(self):
+        mapping = cols.map_columns(
+            ["Hình thức trả kết quả", "Hình thức nộp", "Ghi chú", "Hạn trả"], cols.DOSSIER_SYNONYMS
+        )
+        assert mapping == {1: "channel", 3: "due_at"}
+
+
+class TestMoreWordings:
+    @pytest.mark.parametrize(
+        ("raw", "status"),
+        [
+            ("Đã có kết quả, chưa trả", "resolved"),
+            ("Chưa có kết quả", "pending"),
+            ("Hồ sơ đã được giải quyết", "resolved"),
+            ("Đang chờ trả kết quả", "pending"),
+        ],
+    )
+    def test_negated_and_passive_status_words(self, raw, status):
+        assert status_of(raw) == status
+
+    def test_two_digit_years_fractions_and_dashed_times(self):
+        out = parse_dates(
+            pd.Series(["12/10/21", "2021-10-12 08:15:00.000", "12/10/2021 - 08:15"], dtype="string")
+        )
+        assert out.tolist() == [
+            pd.Timestamp("2021-10-12"),
+            pd.Timestamp("2021-10-12 08:15"),
+            pd.Timestamp("2021-10-12 08:15"),
+        ]
+
+
+def test_every_generator_wording_maps_to_its_column():
+    """The demo generator's header variants (one system's wording) all land on the right column."""
+    dirt = pytest.importorskip("analysis.demo.dirt")
+    expected = {
+        "stt": "row_number", "dossier_id": "dossier_id", "procedure": "procedure", "field": "field", "unit": "unit",
+        "channel": "channel", "channel_code": "channel", "level": "online_level", "received": "received_at",
+        "due": "due_at", "completed": "completed_at", "returned": "returned_at", "status": "status",
+        "officer": "officer", "apology": "apology_letter",
+    }  # fmt: skip
+    for key, wordings in dirt.HEADER_WORDINGS.items():
+        for wording in wordings:
+            mapped = cols.map_columns(
+                [wording, "Ngày trả kết quả" if key != "returned" else "Mã hồ sơ"],
+                cols.DOSSIER_SYNONYMS,
+            )
+            assert mapped.get(0) == expected.get(key), (key, wording, mapped)

@@ -73,6 +73,8 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "donvitiepnhan",
     ),
     "channel": (
+        "nguon nop",
+        "cach thuc nop",
         "hinh thuc nop",
         "kenh thuc hien",
         "kenh nop",
@@ -98,6 +100,9 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "service level",
     ),
     "received_at": (
+        "tiep nhan",
+        "ngay gio nop",
+        "thoi diem tiep nhan",
         "ngay tiep nhan",
         "ngay nhan",
         "ngay nop",
@@ -113,6 +118,14 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "ngaytiepnhan",
     ),
     "due_at": (
+        "hen tra ket qua",
+        "hen tra ho so",
+        "ngay hen tra ho so",
+        "han tra",
+        "hen tra kq",
+        "ngay hen tra kq",
+        "thoi han xu ly",
+        "han hoan thanh",
         "ngay hen tra",
         "hen tra",
         "ngay hen tra ket qua",
@@ -136,6 +149,11 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "processing days",
     ),
     "completed_at": (
+        "co ket qua",
+        "hoan thanh",
+        "xu ly xong",
+        "ngay ky duyet",
+        "ngay ban hanh ket qua",
         "ngay co ket qua",
         "ngay hoan thanh",
         "ngay ket thuc xu ly",
@@ -151,6 +169,11 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "date completed",
     ),
     "returned_at": (
+        "tra ket qua",
+        "tra kq",
+        "ngay nhan ket qua",
+        "nhan ket qua",
+        "ngay tra thuc te",
         "ngay tra ket qua",
         "ngay tra",
         "ngay tra kq",
@@ -182,6 +205,34 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "officer",
         "handled by",
     ),
+    "ignore": (
+        "hinh thuc tra ket qua",
+        "hinh thuc nhan ket qua",
+        "phuong thuc tra ket qua",
+        "ngay cap",
+        "noi cap",
+        "ghi chu",
+        "so to",
+        "so trang",
+        "so ban",
+        "le phi",
+        "phi le phi",
+        "so tien",
+        "ket qua giai quyet",
+        "ly do",
+        "ly do tre han",
+        "ly do qua han",
+        "so ngay tre han",
+        "so ngay qua han",
+        "qua han",
+        "tre han",
+        "ngay yeu cau bo sung",
+        "ngay bo sung",
+        "ngay chuyen",
+        "buoc xu ly",
+        "nguoi ky",
+        "lanh dao ky",
+    ),  # fmt: skip
     "apology_letter": (
         "thu xin loi",
         "phieu xin loi",
@@ -338,9 +389,10 @@ def map_columns(headers: list[object], synonyms: dict[str, tuple[str, ...]]) -> 
     for _score, neg_position, field in sorted(candidates, reverse=True):
         if field in taken:
             continue
-        taken.add(field)
+        if field != "ignore":  # several columns may be ignored; none is kept
+            taken.add(field)
         mapping[-neg_position] = field
-    return dict(sorted(mapping.items()))
+    return {k: v for k, v in sorted(mapping.items()) if v != "ignore"}
 
 
 def header_match_count(cells: list[object], synonyms: dict[str, tuple[str, ...]]) -> int:
@@ -353,7 +405,7 @@ def header_match_count(cells: list[object], synonyms: dict[str, tuple[str, ...]]
         field, score = score_header(header, synonyms)
         if (
             field is not None
-            and field != "row_number"
+            and field not in ("row_number", "ignore")
             and score >= 500
             or is_personal_header(header)
         ):
@@ -362,15 +414,19 @@ def header_match_count(cells: list[object], synonyms: dict[str, tuple[str, ...]]
 
 
 def closest_headers(
-    missing: str, headers: list[object], synonyms: dict[str, tuple[str, ...]]
+    missing: str,
+    headers: list[object],
+    synonyms: dict[str, tuple[str, ...]],
+    taken: set[int] = frozenset(),
 ) -> list[str]:
-    """The found headers closest to a missing canonical column (for the error message)."""
-    names = [str(h) for h in headers if fold(h)]
-    if not names:
-        return []
+    """The unassigned found headers closest to a missing canonical column (for the error message)."""
     scored = []
-    for name in names:
+    for position, name in enumerate(headers):
         folded = fold(name)
-        score = max(fuzz.token_set_ratio(folded, w) for w in synonyms[missing])
-        scored.append((score, name))
+        if not folded or position in taken:
+            continue
+        score = max(
+            max(fuzz.ratio(folded, w), fuzz.partial_ratio(folded, w)) for w in synonyms[missing]
+        )
+        scored.append((score, str(name)))
     return [name for score, name in sorted(scored, key=lambda t: -t[0])[:3]]

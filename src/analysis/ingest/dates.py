@@ -22,6 +22,8 @@ DATE_FORMATS = (
     "%d/%m/%Y %H:%M:%S",
     "%d/%m/%Y %H:%M",
     "%d/%m/%Y",
+    "%d/%m/%y %H:%M",
+    "%d/%m/%y",
     "%d-%m-%Y %H:%M:%S",
     "%d-%m-%Y %H:%M",
     "%d-%m-%Y",
@@ -47,6 +49,11 @@ def _clean_text(values: pa.Array) -> pa.Array:
     values = pc.replace_substring_regex(values, r"\s+", " ")
     values = pc.replace_substring_regex(values, r"(?i)^ng[aà]y\s+", "")
     values = pc.replace_substring_regex(values, r"(\d{1,2})[hg](\d{2})", r"\1:\2")
+    values = pc.replace_substring_regex(values, r"(\d{1,2}:\d{2}:\d{2})[.,]\d+", r"\1")  # fractions
+    values = pc.replace_substring_regex(
+        values, r"\s*[-–,]\s*(\d{1,2}:\d{2})", r" \1"
+    )  # '12/10/2021 - 08:15'
+
     return values
 
 
@@ -77,6 +84,11 @@ def _parse_formats(
         candidates = pc.if_else(remaining, text, None)
         parsed = pc.strptime(candidates, format=fmt, unit="s", error_is_null=True)
         parsed = _reject_rolled_over_days(candidates, parsed, fmt)
+        year = pc.year(parsed)  # %Y also accepts '21': year 21 is no date of ours
+        plausible = pc.fill_null(
+            pc.and_(pc.greater_equal(year, 1950), pc.less_equal(year, 2100)), False
+        )
+        parsed = pc.if_else(plausible, parsed, pa.scalar(None, parsed.type))
         hit = pc.is_valid(parsed)
         result = pc.if_else(hit, parsed, result)
         remaining = pc.and_(remaining, pc.invert(hit))

@@ -54,7 +54,9 @@ def channel_of(value: object) -> str | None:
         "offline",
     ):
         return "in_person"
-    if key in ("2", "online", "dvc", "dvctt", "truc tuyen", "qua mang", "internet"):
+    if key in ("2", "online", "truc tuyen", "qua mang", "internet") or key.startswith(
+        ("dvc", "cong dvc")
+    ):
         return "online"
     if key in ("3", "bcci", "buu chinh", "buu dien", "post", "postal"):
         return "postal"
@@ -105,16 +107,19 @@ def status_of(value: object) -> str | None:
         return "refused"
     if "bo sung" in key or "supplement" in key:
         return "awaiting_supplement"
+    if key.startswith(("chua ", "dang ", "cho ")) or key in ("chua", "dang", "cho"):
+        return "pending"  # "Chưa có kết quả", "Đang chờ trả kết quả"
+    if re.search(
+        r"da tra|co ket qua|xong|hoan thanh|hoan tat|da giai quyet|duoc giai quyet|da xu ly"
+        r"|ket thuc|resolved|done|completed|returned|finished",
+        key,
+    ):
+        return "resolved"  # "Đã có kết quả, chưa trả" is resolved: the result exists
     if re.search(
         r"\bdang\b|\bcho\b|chua|moi tiep nhan|da tiep nhan|pending|processing|in progress|tam dung",
         key,
     ):
         return "pending"
-    if re.search(
-        r"da tra|co ket qua|xong|hoan thanh|da giai quyet|da xu ly|ket thuc|resolved|done|completed|returned",
-        key,
-    ):
-        return "resolved"
     return None
 
 

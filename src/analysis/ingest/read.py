@@ -66,6 +66,24 @@ def describe(path: Path, sheet: str | None) -> str:
     return f"{path.name}" + (f", sheet '{sheet}'" if sheet else "")
 
 
+def combine_header_rows(
+    top: list[object], below: list[object], synonyms: dict
+) -> tuple[list[str], int]:
+    """Headers and how many rows they take: one, or two when a merged group cell ("Ngày", "Thời
+    gian") sits above sub-columns ("Tiếp nhận", "Hẹn trả") and combining them names more columns."""
+    top_text = [normalize_text(c) for c in top]
+    below_text = [normalize_text(c) for c in below] + [""] * max(0, len(top) - len(below))
+    if sum(bool(t) for t in below_text) < 2 or any(re.search(r"\d", t) for t in below_text):
+        return top_text, 1  # a data row (ids, dates, numbers) or nothing below the header
+    combined, parent = [], ""
+    for above, sub in zip(top_text, below_text[: len(top_text)], strict=True):
+        parent = above or parent
+        combined.append(f"{parent} {sub}".strip() if sub else above)
+    if header_match_count(combined, synonyms) > header_match_count(top_text, synonyms):
+        return combined, 2
+    return top_text, 1
+
+
 def find_header_row(rows: list[list[object]], synonyms: dict) -> tuple[int, int]:
     """Index of the row that looks most like a header (most known column names) and its score."""
     best, best_score = -1, 0
@@ -86,7 +104,7 @@ def _require(
     found = set(mapping.values())
     for name in required:
         if name not in found:
-            near = closest_headers(name, headers, synonyms)
+            near = closest_headers(name, headers, synonyms, set(mapping))
             hint = f"; closest headers found: {', '.join(repr(h) for h in near)}" if near else ""
             raise UserError(f"{where}: required column '{name}' not found in header row{hint}")
 
@@ -104,6 +122,7 @@ def read_spreadsheet(path: Path, synonyms: dict, required: tuple[str, ...]) -> l
     """Every sheet of a workbook that has a recognisable header row; error if none has."""
     sheets = _sheet_grid(path)
     tables: list[RawTable] = []
+    missing_errors: list[UserError] = []
     best_miss: tuple[int, str, list[object]] | None = None
     for sheet, grid in sheets.items():
         if grid.empty:
@@ -114,21 +133,29 @@ def read_spreadsheet(path: Path, synonyms: dict, required: tuple[str, ...]) -> l
             if best_miss is None or score > best_miss[0]:
                 best_miss = (score, sheet, head[index] if index >= 0 else [])
             continue
-        headers = [normalize_text(h) for h in head[index]]
+        below = head[index + 1] if index + 1 < len(head) else []
+        headers, header_rows = combine_header_rows(head[index], below, synonyms)
         mapping = map_columns(headers, synonyms)
-        _require(mapping, headers, required, synonyms, describe(path, sheet))
-        body = grid.iloc[index + 1 :, list(mapping)]
+        try:
+            _require(mapping, headers, required, synonyms, describe(path, sheet))
+        except UserError as error:  # a summary or notes sheet: fine if another sheet has the data
+            missing_errors.append(error)
+            continue
+        first = index + header_rows
+        body = grid.iloc[first:, list(mapping)]
         body.columns = list(mapping.values())
         body = body.reset_index(drop=True)
-        body["source_row"] = np.arange(index + 2, index + 2 + len(body), dtype="int64")
+        body["source_row"] = np.arange(first + 1, first + 1 + len(body), dtype="int64")
         titles = [
             " ".join(normalize_text(c) for c in row if normalize_text(c)) for row in head[:index]
         ]
         tables.append(
             RawTable(
-                path, str(sheet), index + 1, headers, body, rows_read=len(body), title_lines=titles
+                path, str(sheet), first, headers, body, rows_read=len(body), title_lines=titles
             )
         )
+    if not tables and missing_errors:
+        raise missing_errors[0]
     if not tables:
         names = ", ".join(repr(str(s)) for s in sheets) or "none"
         if best_miss is None:
@@ -186,7 +213,13 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             f"{path.name}: no header row with the required columns {', '.join(required)} "
             f"in the first {HEADER_SCAN_ROWS} lines (first lines: {first})"
         )
-    headers = [normalize_text(c) for c in cells]
+    below = (
+        next(csv.reader([head_lines[index + 1]], delimiter=delimiter))
+        if index + 1 < len(head_lines)
+        else []
+    )
+    headers, header_rows = combine_header_rows(cells, below, synonyms)
+    index += header_rows - 1  # data starts after the last header line
     mapping = map_columns(headers, synonyms)
     _require(mapping, headers, required, synonyms, describe(path, None))
     payload = data if encoding == "utf-8-sig" else text.encode("utf-8")
@@ -244,7 +277,10 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
     if bad_lines:
         lines = lines[~np.isin(lines, np.asarray([n for n, _ in bad_lines]))]
     body["source_row"] = lines[: len(body)]
-    titles = [normalize_text(line.replace(delimiter, " ")) for line in head_lines[:index]]
+    titles = [
+        normalize_text(line.replace(delimiter, " "))
+        for line in head_lines[: index + 1 - header_rows]
+    ]
     return [
         RawTable(
             path,
