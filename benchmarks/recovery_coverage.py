@@ -31,6 +31,14 @@ def main() -> None:
         effects["seed"] = seed
         frames.append(effects)
     table = pd.concat(frames, ignore_index=True)
+    # the plain CR1 sandwich (t, G-1 df) on the same fits, for comparison with the CV3 default
+    cr1 = table[table["model"] == "panel_binomial_glm"].copy()
+    half = cr1["ci_high"] - cr1["estimate"]
+    cr1["ci_low"] = cr1["estimate"] - half * cr1["std_error_cr1"] / cr1["std_error"]
+    cr1["ci_high"] = cr1["estimate"] + half * cr1["std_error_cr1"] / cr1["std_error"]
+    cr1["std_error"] = cr1["std_error_cr1"]
+    cr1["model"] = "panel_binomial_glm (CR1 instead of CV3)"
+    table = pd.concat([table, cr1], ignore_index=True)
     table["truth"] = table["term"].map(TRUTH)
     table["covered"] = (table["ci_low"] <= table["truth"]) & (table["truth"] <= table["ci_high"])
     table["error"] = table["estimate"] - table["truth"]
