@@ -286,6 +286,20 @@ class TestDuplicates:
         ]
         return pd.DataFrame(rows)
 
+    def test_a_reexport_writing_dates_without_time_is_identical_not_conflicting(self):
+        rows = pd.DataFrame(
+            {
+                "dossier_id": ["A", "A"], "commune_code": ["09640", "09640"], "status": ["resolved", "resolved"],
+                "received_at": pd.to_datetime(["2021-03-01 08:15", "2021-03-01 00:00"]),
+                "completed_at": pd.to_datetime(["2021-03-02 10:00", "2021-03-02 10:00"]),
+                "as_of": pd.to_datetime(["2021-03-31", "2021-06-30"]), "source_file": ["a.csv", "b.csv"], "source_row": [5, 7],
+            }
+        )  # fmt: skip
+        kept, identical, conflicting = deduplicate_dossiers(rows)
+        assert (
+            kept["source_file"].tolist() == ["a.csv"] and len(identical) == 1 and conflicting.empty
+        )
+
     def test_identical_reexports_collapse_and_conflicts_keep_the_most_advanced(self):
         kept, identical, conflicting = deduplicate_dossiers(self._frame())
         assert len(kept) == 1 and kept["source_file"].iloc[0] == "c.csv"

@@ -1,8 +1,9 @@
 """Duplicates across and within exports.
 
 Systems re-export the same dossiers (overlapping periods, a file saved twice). Rule:
-1. identical re-exports (same dossier_id and same content in every cleaned column) collapse to
-   the first occurrence (by source_file, then source_row);
+1. identical re-exports (same dossier_id, unit, procedure, channel, status and the same days of
+   intake, appointment, result and return) collapse to the first occurrence (by source_file,
+   then source_row); how a date is written (with or without time) does not make a conflict;
 2. conflicting duplicates (same dossier_id, different content) keep ONE row: the most advanced
    status (resolved > refused/withdrawn > awaiting_supplement > pending), then the latest export
    (as_of), then the latest completion date, then the last file name and first row. A later
@@ -16,6 +17,8 @@ import pandas as pd
 
 STATUS_RANK = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
 PROVENANCE = ["source_file", "source_row", "as_of"]
+IDENTITY = ["dossier_id", "commune_code", "procedure", "channel", "status"]
+IDENTITY_DAYS = ["received_at", "due_at", "completed_at", "returned_at"]
 
 
 def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -23,14 +26,23 @@ def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
 
     `frame` must be in (source_file, source_row) order, as `clean` concatenates it.
     """
-    content = [c for c in frame.columns if c not in PROVENANCE]
     dropped = pd.Series(False, index=frame.index)
     shared_id = frame["dossier_id"].duplicated(keep=False)  # only these can be duplicates
     if shared_id.any():
-        dropped[shared_id] = (
-            frame.loc[shared_id].duplicated(subset=content, keep="first").to_numpy(dtype=bool)
-        )
+        key = identity_key(frame.loc[shared_id])
+        dropped[shared_id] = key.duplicated(keep="first").to_numpy(dtype=bool)
     return frame[~dropped], frame[dropped]
+
+
+def identity_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """What makes two rows the same dossier state: id, unit, procedure, channel, status and the days
+    of intake, appointment, result and return. Presentation (times written or not, columns one
+    export lacks such as Mức độ or Thư xin lỗi, spelling of the unit) does not count."""
+    key = frame[[c for c in IDENTITY if c in frame]].copy()
+    for column in IDENTITY_DAYS:
+        if column in frame:
+            key[column] = frame[column].dt.normalize()
+    return key
 
 
 def resolve_conflicting_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
