@@ -235,6 +235,12 @@ class TestCleanAll:
         ) == (10, 4, 4, 2)
         check_reconciliation(manifest["files"])
 
+    def test_manifest_checksums_are_those_of_the_raw_files(self, cleaned):
+        root, manifest = cleaned
+        for entry in manifest["files"]:
+            path = root / "raw" / entry["path"]
+            assert entry["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest(), entry["path"]
+
     def test_heldout_wording_comes_out_with_unit_channel_and_lateness(self, cleaned):
         root, _ = cleaned
         d = pd.read_parquet(root / "out" / "dossiers.parquet").set_index("dossier_id")

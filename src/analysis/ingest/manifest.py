@@ -36,11 +36,11 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def file_entry(path: Path, relative: str, kind: str) -> dict:
-    """A manifest row for one source file, counts at zero."""
+def file_entry(path: Path, relative: str, kind: str, sha256: str | None = None) -> dict:
+    """A manifest row for one source file, counts at zero (checksum now, or later by the reader)."""
     return {
         "path": relative,
-        "sha256": sha256_of(path),
+        "sha256": sha256 if sha256 is not None else sha256_of(path),
         "kind": kind,
         "rows_read": 0,
         **dict.fromkeys(COUNT_FIELDS, 0),

@@ -10,6 +10,7 @@ and counted.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ class RawTable:
     rows_read: int
     rows_skipped: int = 0
     title_lines: list[str] = field(default_factory=list)
+    sha256: str | None = None  # of the raw bytes, when the reader had them in memory anyway
     malformed_rows: list[tuple[int, str]] = field(
         default_factory=list
     )  # csv lines, wrong field count (in memory only)
@@ -290,6 +292,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             body,
             rows_read=total,
             title_lines=[t for t in titles if t],
+            sha256=hashlib.sha256(data).hexdigest(),
             malformed_rows=sorted(bad_lines),
         )
     ]
