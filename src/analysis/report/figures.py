@@ -171,7 +171,7 @@ def plot_effects(effects: pd.DataFrame) -> Figure:
     """Odds ratios with 95 % intervals for each effect and model (log scale, 1 = no effect)."""
     data = effects.dropna(subset=["odds_ratio"]).reset_index(drop=True)
     with matplotlib.rc_context(STYLE):
-        figure = new_figure(7.0, max(2.4, 0.35 * len(data) + 1.0))
+        figure = new_figure(7.0, max(2.4, 0.5 * len(data) + 1.0))
         ax = figure.add_subplot()
         y = np.arange(len(data))[::-1]
         ax.errorbar(
@@ -193,7 +193,11 @@ def plot_effects(effects: pd.DataFrame) -> Figure:
         ax.set_yticks(y, labels, fontsize=6.5)
         ax.axvline(1.0, color="black", lw=0.8)
         ax.set_xscale("log")
+        # small samples give huge intervals: show 1/20..20 and let whiskers run off the edge
+        low = float(np.nanmin(data["odds_ratio_low"])) if len(data) else 0.5
+        high = float(np.nanmax(data["odds_ratio_high"])) if len(data) else 2.0
+        ax.set_xlim(max(min(low, 0.5), 0.05), min(max(high, 2.0), 20.0))
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, 2)))
         ax.set_xlabel("Tỷ số chênh của trễ hạn (khoảng tin cậy 95 %)")
-        ax.set_title("Ảnh hưởng của bố trí cán bộ và dịch vụ trực tuyến đến trễ hạn")
+        ax.set_title("Ảnh hưởng đến khả năng trễ hạn (tỷ số chênh)")
     return figure
