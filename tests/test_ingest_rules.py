@@ -475,3 +475,18 @@ def test_every_generator_wording_maps_to_its_column():
                 cols.DOSSIER_SYNONYMS,
             )
             assert mapped.get(0) == expected.get(key), (key, wording, mapped)
+
+
+def test_unit_written_with_its_code_or_a_district_tail_resolves():
+    units = pd.Series(
+        [
+            "09640 - Phong Vân",
+            "Phong Vân (09640)",
+            "Phong Vân - Ba Vì - Hà Nội",
+            "UBND xã Cổ Đô, H. Ba Vì",
+            "BA VÌ",
+            "UBND huyện Ba Vì",
+        ]
+    )
+    out = resolve_units(units, pd.Series(pd.Timestamp("2021-05-01"), index=units.index))
+    assert out["commune_code"].tolist() == ["09640", "09640", "09640", "09628", "09703", None]

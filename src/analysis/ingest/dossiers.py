@@ -42,7 +42,7 @@ def channel_of(value: object) -> str | None:
     key = fold(value)
     if not key:
         return None
-    key = re.sub(r"^(\d)( 0)?$", r"\1", key)
+    key = re.sub(r"^0*(\d)( 0+)?$", r"\1", key)
     if key in (
         "1",
         "truc tiep",
@@ -95,7 +95,7 @@ def status_of(value: object) -> str | None:
     key = fold(value)
     if not key:
         return None
-    if "rut" in key.split() or "withdraw" in key or "huy ho so" in key or "cong dan huy" in key:
+    if "rut" in key.split() or "withdraw" in key or "huy" in key.split() or "cancel" in key:
         return "withdrawn"
     if (
         "tu choi" in key
@@ -168,19 +168,23 @@ def unit_period_start(received_at: pd.Series) -> pd.Series:
 
 
 _DISTRICT_TAIL = re.compile(
-    r"^(?P<unit>.*\S)\s*[-–,(/]\s*(h\.|huyện|huyen)?\s*ba v[iì]\s*\)?\s*$", re.IGNORECASE
+    r"^(?P<unit>.*\S)\s*[-–,(/]\s*(h\.|huyện|huyen)?\s*ba v[iì]\b.*$", re.IGNORECASE
 )
+_LEADING_CODE = re.compile(r"^\s*(?P<code>\d{5})\b")
+_BRACKETED_CODE = re.compile(r"\((?P<code>\d{5})\)")
 
 
 def strip_district_tail(value: object) -> object:
-    """'Xã Tản Lĩnh - Ba Vì' -> 'Xã Tản Lĩnh' (the resolver only strips a tail that says 'huyện')."""
+    """Simplify what the resolver does not: 'Xã Tản Lĩnh - Ba Vì - Hà Nội' -> 'Xã Tản Lĩnh';
+    '09640 - Phong Vân' and 'Phong Vân (09640)' -> '09640' (the code, which the resolver checks)."""
     text = normalize_text(value)
+    code = _LEADING_CODE.match(text) or _BRACKETED_CODE.search(text)
+    if code:
+        return code.group("code")
     match = _DISTRICT_TAIL.match(text)
-    return (
-        match.group("unit")
-        if match and fold(match.group("unit")) not in ("", "ubnd", "huyen")
-        else value
-    )
+    if match and fold(match.group("unit")) not in ("", "ubnd", "huyen"):
+        return match.group("unit")
+    return value
 
 
 def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
