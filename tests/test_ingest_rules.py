@@ -490,3 +490,20 @@ def test_unit_written_with_its_code_or_a_district_tail_resolves():
     )
     out = resolve_units(units, pd.Series(pd.Timestamp("2021-05-01"), index=units.index))
     assert out["commune_code"].tolist() == ["09640", "09640", "09640", "09628", "09703", None]
+
+
+def test_a_deadline_column_holding_dates_is_the_appointment(tmp_path):
+    from analysis.ingest.clean import prepare_dossier_table
+    from analysis.ingest.read import read_table
+
+    lines = [
+        "Mã hồ sơ,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Thời hạn giải quyết",
+        "A-1,Phong Vân,1,01/03/2021,05/03/2021",
+        "A-2,Phong Vân,1,01/03/2021,3 ngày",
+    ]
+    path = tmp_path / "deadline.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+    _, frame, reasons = prepare_dossier_table(table, "deadline.csv", b"k")
+    assert frame["due_at"].iloc[0] == pd.Timestamp("2021-03-05")
+    assert reasons.iloc[1] == "unparseable due date"

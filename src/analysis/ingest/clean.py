@@ -119,14 +119,12 @@ def prepare_dossier_table(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
     """One sheet -> (body without noise rows, parsed frame, first failing rule per row or None)."""
     body = table.data
-    header_text = dict(
-        zip(
-            cols.map_columns(table.headers, cols.DOSSIER_SYNONYMS).values(),
-            [table.headers[i] for i in cols.map_columns(table.headers, cols.DOSSIER_SYNONYMS)],
-            strict=True,
-        )
-    )
-    keys = {k: v for k, v in header_text.items() if k in ("dossier_id", "received_at")}
+    mapping = cols.map_columns(table.headers, cols.DOSSIER_SYNONYMS)
+    keys = {
+        name: table.headers[i]
+        for i, name in mapping.items()
+        if name in ("dossier_id", "received_at")
+    }
     noise = classify_noise_rows(body, ["dossier_id", "received_at"], keys)
     if noise.any():
         body = body[~noise]
@@ -139,6 +137,12 @@ def prepare_dossier_table(
     with ThreadPoolExecutor(max_workers=4) as pool:
         parsed = pool.map(lambda name: parse_dates(column(name)), DATE_FIELDS)
         dates = dict(zip(DATE_FIELDS, parsed, strict=True))
+    if "due_at" not in body and "processing_days" in body:
+        # "Thời hạn giải quyết" holds a number of days in some systems and the appointment date in others
+        as_dates = parse_dates(body["processing_days"])
+        if as_dates.notna().sum() >= 0.5 * body["processing_days"].notna().sum() > 0:
+            dates["due_at"] = as_dates
+            body = body.rename(columns={"processing_days": "due_at"})
     frame = pd.DataFrame(index=body.index)
     frame["dossier_id"] = clean_text_column(column("dossier_id"))
     frame["procedure"] = _text_or_na(column("procedure"))
