@@ -140,6 +140,16 @@ class TestParseDates:
         )
         assert out.iloc[0] == pd.Timestamp("2021-03-04 09:30") and out.iloc[1:].isna().all()
 
+    def test_year_first_dates_are_accepted_and_impossible_ones_rejected(self):
+        out = parse_dates(
+            pd.Series(
+                ["2021/10/12", "2021-02-31", "2021/45/10", "29/02/2021", "29/02/2024"],
+                dtype="string",
+            )
+        )
+        assert out.iloc[0] == pd.Timestamp("2021-10-12") and out.iloc[1:4].isna().all()
+        assert out.iloc[4] == pd.Timestamp("2024-02-29")
+
     def test_period_end_is_read_from_the_title(self):
         assert extract_period_end(
             ["DANH SÁCH", "Từ ngày 01/01/2021 đến ngày 30/06/2021"]

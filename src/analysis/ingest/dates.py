@@ -27,12 +27,16 @@ DATE_FORMATS = (
     "%d-%m-%Y %H:%M:%S",
     "%d-%m-%Y %H:%M",
     "%d-%m-%Y",
+    "%d.%m.%Y %H:%M:%S",
     "%d.%m.%Y %H:%M",
     "%d.%m.%Y",
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
     "%H:%M %d/%m/%Y",
     "%H:%M:%S %d/%m/%Y",
 )
@@ -59,6 +63,14 @@ def _clean_text(values: pa.Array) -> pa.Array:
 
 def _reject_rolled_over_days(text: pa.Array, parsed: pa.Array, fmt: str) -> pa.Array:
     """strptime rolls 31/02 over to 3 March: a day-first date written with day 29-31 must keep that day."""
+    if fmt.startswith("%Y"):
+        if not pc.any(pc.is_valid(parsed)).as_py():
+            return parsed
+        written = pc.struct_field(
+            pc.extract_regex(text, r"^\d{4}[-/]\d{1,2}[-/](?P<day>\d{1,2})"), [0]
+        )
+        same = pc.equal(pc.cast(written, pa.int64()), pc.cast(pc.day(parsed), pa.int64()))
+        return pc.if_else(pc.fill_null(same, False), parsed, pa.scalar(None, parsed.type))
     if not fmt.startswith("%d"):
         return parsed
     head = pc.utf8_slice_codeunits(text, 0, 2)
