@@ -391,6 +391,17 @@ class TestBadInput:
         ):
             clean_all(raw, tmp_path / "out", secret_path=tmp_path / "secret")
 
+    def test_an_unreadable_meeting_report_is_named(self, tmp_path):
+        pytest.importorskip("analysis.meetings.extract")
+        raw = self._raw_with(
+            tmp_path, "heldout.csv", (FIXTURES / "heldout_export.csv").read_bytes()
+        )
+        (raw / "meetings").mkdir()
+        (raw / "meetings" / "bao_cao.docx").write_bytes(b"PK\x03\x04 not a document")
+        with pytest.raises(UserError, match="bao_cao.docx"):
+            clean_all(raw, tmp_path / "out", secret_path=tmp_path / "secret")
+        assert not (tmp_path / "out").exists()
+
     def test_a_failed_run_leaves_previous_outputs_untouched(self, tmp_path, cleaned):
         root, _ = cleaned
         out = tmp_path / "out"

@@ -364,7 +364,18 @@ def extract_mentions(
             empty,
             "analysis.meetings.extract not available: meeting_mentions.parquet left empty",
         )
-    meetings, mentions = extract_reports(report_files)
+    parts = []
+    for path in report_files:  # one at a time, so a failure names its file
+        try:
+            parts.append(extract_reports([path]))
+        except UserError:
+            raise
+        except Exception as error:  # noqa: BLE001 - any reader failure becomes one clear line
+            raise UserError(
+                f"{path.name}: cannot extract the meeting report ({type(error).__name__}: {error})"
+            ) from None
+    meetings = pd.concat([m for m, _ in parts], ignore_index=True)
+    mentions = pd.concat([x for _, x in parts], ignore_index=True)
     names = {}
     for p in report_files:
         names[p.name] = relative_name(p, roots)
@@ -402,7 +413,10 @@ def link_report_meetings(
     if len(mentions):
         mentions["meeting_id"] = mentions["meeting_id"].map(id_map).fillna(mentions["meeting_id"])
     extra = reports[new_id.isna()].reindex(columns=MEETING_COLUMNS)
-    meetings = pd.concat([register, extra], ignore_index=True) if len(extra) else register
+    if register.empty or extra.empty:
+        meetings = (extra if register.empty else register).reset_index(drop=True)
+    else:
+        meetings = pd.concat([register, extra], ignore_index=True)
     meetings["source_row"] = meetings["source_row"].astype("Int64")
     return meetings, mentions
 
