@@ -162,9 +162,9 @@ def key_figures(processed_dir: Path, codes: list[str], period: str) -> pd.DataFr
     late_rank = ranks[(ranks["period"] == period) & (ranks["indicator"] == "late_rate")][
         ["commune_code", "rank", "n_ranked"]
     ]
-    figures = indicators[
-        ["commune_code", "commune_name", "received", "late_rate", "online_share"]
-    ].merge(late_rank, on="commune_code", how="left")
+    columns = ["commune_code", "commune_name", "received", "late_rate", "online_share"]
+    columns += [c for c in ["late_rate_convention"] if c in indicators]
+    figures = indicators[columns].merge(late_rank, on="commune_code", how="left")
     return pd.DataFrame({"commune_code": codes}).merge(figures, on="commune_code", how="left")
 
 
@@ -204,7 +204,7 @@ def build_briefs(
             processed_dir, period, code_hash
         )
     cache_path = out / ".cache.json"
-    cache = {} if force else brief_cache.read_cache(cache_path)
+    cache = brief_cache.read_cache(cache_path)
     builder = Builder(kernel_mode=kernel_mode, cwd=processed_dir.parent)
 
     jobs = []  # (key, notebook, parameters, html_path, notebook_path, title)
@@ -236,7 +236,12 @@ def build_briefs(
         key, nb, parameters, html_path, notebook_path, title = job
         label = title.split(" — ")[0].replace("Bản tin CCHC ", "")
         entry = cache.get(key)
-        if entry and entry.get("fingerprint") == fingerprints[key] and html_path.exists():
+        if (
+            not force
+            and entry
+            and entry.get("fingerprint") == fingerprints[key]
+            and html_path.exists()
+        ):
             return BriefResult(
                 key, label, "cached", html_path.name, f"notebooks/{notebook_path.name}"
             )
@@ -288,21 +293,37 @@ def build_briefs(
             cache.pop(key, None)
     brief_cache.write_cache(cache_path, cache)
 
-    rows = key_figures(processed_dir, codes, period)
-    ordered = [results[c] for c in codes]
+    # the index also lists units built by earlier runs of this period (e.g. with --communes)
+    for key, entry in cache.items():
+        if key not in results and key != OVERVIEW_KEY and (out / str(entry.get("html"))).exists():
+            name = unit_title(key, period).split(" — ")[0].replace("Bản tin CCHC ", "")
+            results[key] = BriefResult(key, name, "cached", entry["html"], None)
+    listed = sorted(k for k in results if k != OVERVIEW_KEY)
+    rows = key_figures(processed_dir, listed, period)
+    ordered = [results[c] for c in listed]
     status = pd.DataFrame([asdict(r) for r in ordered]).drop(columns="commune_name")
     rows = rows.merge(status, on="commune_code", how="left")
-    names = {c: unit_title(c, period).split(" — ")[0].replace("Bản tin CCHC ", "") for c in codes}
+    names = {c: unit_title(c, period).split(" — ")[0].replace("Bản tin CCHC ", "") for c in listed}
     rows["commune_name"] = rows["commune_code"].map(names)
     manifest = tables.read_json(processed_dir, "manifest.json")
     overview_result = asdict(results[OVERVIEW_KEY]) if overview else None
+    previous = cache.get(OVERVIEW_KEY)
+    if overview_result is None and previous and (out / str(previous.get("html"))).exists():
+        overview_result = {"status": "cached", "html": previous["html"]}
     index = out / "index.html"
+    conventions = rows["late_rate_convention"].dropna() if "late_rate_convention" in rows else []
     index.write_text(
-        render_index(period, rows, overview_result, bool(manifest.get("synthetic"))),
+        render_index(
+            period,
+            rows,
+            overview_result,
+            bool(manifest.get("synthetic")),
+            str(conventions.iloc[0]) if len(conventions) else None,
+        ),
         encoding="utf-8",
     )
 
-    all_results = ordered + ([results[OVERVIEW_KEY]] if overview else [])
+    all_results = [results[c] for c in codes] + ([results[OVERVIEW_KEY]] if overview else [])
     failed = [r for r in all_results if r.status == "failed"]
     summary = {
         "ok": not failed,

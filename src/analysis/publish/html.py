@@ -9,6 +9,7 @@ import pandas as pd
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from analysis.report.labels import label_convention
 from analysis.report.narrative import format_percent
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -50,7 +51,13 @@ def export_html(nb, exporter: HTMLExporter, title: str) -> str:
     return body
 
 
-def render_index(period: str, rows: pd.DataFrame, overview: dict | None, synthetic: bool) -> str:
+def render_index(
+    period: str,
+    rows: pd.DataFrame,
+    overview: dict | None,
+    synthetic: bool,
+    convention: str | None = None,
+) -> str:
     """reports/<period>/index.html: every unit with key figures and a link, plus the overview."""
     e = html.escape
     lines = [
@@ -74,6 +81,8 @@ def render_index(period: str, rows: pd.DataFrame, overview: dict | None, synthet
             else f"Tổng quan toàn huyện: lỗi — {e(overview.get('error', ''))}"
         )
         lines.append(f"<p>{status}</p>")
+    if convention:
+        lines.append(f"<p>Tỷ lệ trễ hạn theo quy ước: {e(label_convention(convention))}.</p>")
     lines.append(
         "<table><thead><tr><th>Mã</th><th>Đơn vị</th><th>Hồ sơ tiếp nhận</th><th>Tỷ lệ trễ hạn</th>"
         "<th>Xếp hạng trễ hạn</th><th>Tỷ lệ trực tuyến</th><th>Bản tin</th></tr></thead><tbody>"

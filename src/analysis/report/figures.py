@@ -136,9 +136,7 @@ def plot_monthly_trend(
         ax.tick_params(axis="x", labelrotation=45, labelsize=7)
         ax.set_ylabel(label_column("late_rate"))
         ax.set_title("Tỷ lệ trễ hạn theo tháng")
-        figure.text(
-            0.01, 0.005, f"Quy ước: {label_convention(convention)}", fontsize=6.5, color="#555555"
-        )
+        ax.set_xlabel(f"Quy ước: {label_convention(convention)}", fontsize=7, color="#555555")
         ax.legend(fontsize=7, frameon=False)
     return figure
 
