@@ -139,6 +139,65 @@ def bootstrap_t(influence: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return perturbed.sum(axis=1) / np.sqrt((perturbed**2).sum(axis=1))
 
 
+def newton_binomial(
+    x: np.ndarray, late, n, offset, start: np.ndarray, max_steps: int = 25, tol: float = 1e-8
+) -> np.ndarray:
+    """Binomial-logit maximum likelihood by Newton steps from a nearby start (pseudo-inverse Hessian)."""
+    b = start.copy()
+    for _ in range(max_steps):
+        mu = special.expit(offset + x @ b)
+        score = x.T @ (late - n * mu)
+        hessian = x.T @ (x * (n * mu * (1 - mu))[:, None])
+        step = np.linalg.pinv(hessian, hermitian=True) @ score
+        b = b + step
+        if np.max(np.abs(step)) < tol:
+            break
+    return b
+
+
+def score_test_pvalue(
+    late,
+    n,
+    exog: pd.DataFrame,
+    groups: np.ndarray,
+    term: str,
+    value: float,
+    weights: np.ndarray,
+    start: np.ndarray,
+) -> float:
+    """Wild restricted score-bootstrap p-value of H0: coefficient of `term` = value (Kline & Santos 2012)."""
+    x = exog.to_numpy()
+    k = exog.columns.get_loc(term)
+    others = np.delete(np.arange(x.shape[1]), k)
+    offset = value * x[:, k]
+    b = newton_binomial(x[:, others], late, n, offset, start)
+    mu = special.expit(offset + x[:, others] @ b)
+    scores, hessian = cluster_scores(late, n, x, mu, groups)
+    influence = scores @ np.linalg.pinv(hessian, hermitian=True)[:, k]
+    observed = influence.sum() / np.sqrt((influence**2).sum())
+    exceed = (np.abs(bootstrap_t(influence, weights)) >= abs(observed)).sum()
+    # (exceedances + 1) / (reps + 1): a bootstrap p-value is never exactly 0
+    return float((exceed + 1) / (len(weights) + 1))
+
+
+def invert_score_test(
+    pvalue, estimate: float, scale: float, level: float = 0.05, tol: float = 0.02
+) -> tuple[float, float]:
+    """Interval of values not rejected at `level`: bisection on each side of the estimate."""
+    bounds = []
+    for side in (-1.0, 1.0):
+        inner, outer = estimate, estimate + side * 3 * scale
+        for _ in range(4):  # widen until rejected
+            if pvalue(outer) < level:
+                break
+            inner, outer = outer, outer + side * 3 * scale
+        while abs(outer - inner) > tol * scale:
+            middle = (inner + outer) / 2
+            inner, outer = (inner, middle) if pvalue(middle) < level else (middle, outer)
+        bounds.append((inner + outer) / 2)
+    return bounds[0], bounds[1]
+
+
 def wild_cluster_bootstrap(
     panel: pd.DataFrame,
     exog: pd.DataFrame,
@@ -148,46 +207,30 @@ def wild_cluster_bootstrap(
     reps: int = 1999,
     kind: str = "webb",
     seed: int = 0,
+    scales: pd.Series | None = None,
 ) -> pd.DataFrame:
-    """Wild cluster score bootstrap: bootstrap-t interval (unrestricted) and p-value (restricted, H0: 0)."""
+    """Wild restricted cluster score bootstrap (WCR): p-value for H0: 0 and the interval inverting it."""
     rng = np.random.default_rng(seed)
     late, n = panel["late"].to_numpy(float), panel["n"].to_numpy(float)
-    x = exog.to_numpy()
     weights = draw_weights(rng, reps, groups.max() + 1, kind)
-    scores, hessian = cluster_scores(
-        late,
-        n,
-        x,
-        result.fittedvalues.to_numpy()
-        if hasattr(result.fittedvalues, "to_numpy")
-        else result.fittedvalues,
-        groups,
-    )
-    inverse = np.linalg.pinv(hessian)
     rows = []
     for term in terms:
-        k = exog.columns.get_loc(term)
-        influence = scores @ inverse[:, k]
-        se = np.sqrt((influence**2).sum())
-        q = np.quantile(np.abs(bootstrap_t(influence, weights)), 0.95)
-        estimate = float(result.params.iloc[k])
-        # restricted fit (beta_k = 0) for the score test
-        restricted = fit_binomial(late, n, exog.drop(columns=[term]))
-        mu_r = np.asarray(restricted.fittedvalues)
-        scores_r, hessian_r = cluster_scores(late, n, x, mu_r, groups)
-        influence_r = scores_r @ np.linalg.pinv(hessian_r)[:, k]
-        observed = influence_r.sum() / np.sqrt((influence_r**2).sum())
-        # (exceedances + 1) / (reps + 1): a bootstrap p-value is never exactly 0
-        exceed = (np.abs(bootstrap_t(influence_r, weights)) >= abs(observed)).sum()
-        p_value = float((exceed + 1) / (reps + 1))
+        estimate = float(result.params[term])
+        start = result.params.drop(term).to_numpy()
+
+        def pvalue(value, term=term, start=start):
+            return score_test_pvalue(late, n, exog, groups, term, value, weights, start)
+
+        scale = float(scales[term]) if scales is not None else float(result.bse[term])
+        low, high = invert_score_test(pvalue, estimate, scale)
         rows.append(
             {
                 "term": term,
                 "estimate": estimate,
-                "std_error": se,
-                "ci_low": estimate - q * se,
-                "ci_high": estimate + q * se,
-                "p_value": p_value,
+                "std_error": (high - low) / (2 * stats.norm.ppf(0.975)),
+                "ci_low": low,
+                "ci_high": high,
+                "p_value": pvalue(0.0),
             }
         )
     return pd.DataFrame(rows)
@@ -282,7 +325,7 @@ def fit_panel_glm(
     }
     if bootstrap_reps:
         boot = wild_cluster_bootstrap(
-            panel, exog, result, groups, terms, bootstrap_reps, bootstrap_weights, seed
+            panel, exog, result, groups, terms, bootstrap_reps, bootstrap_weights, seed, se_main
         )
         boot["model"] = "panel_binomial_glm_wild_bootstrap"
         effects = pd.concat([effects, boot], ignore_index=True)
