@@ -107,6 +107,30 @@ def _parse_formats(
     return result, remaining
 
 
+def _parse_padded_day_first(text: pa.Array) -> pa.Array:
+    """Fast path for the usual 'dd/mm/yyyy[ hh:mm[:ss]]': pad to one format, parse once."""
+    length = pc.utf8_length(text)
+    kind = text.type
+
+    def lit(value: str) -> pa.Scalar:
+        return pa.scalar(value, type=kind)
+
+    suffix = pc.if_else(
+        pc.equal(length, 10),
+        lit(" 00:00:00"),
+        pc.if_else(pc.equal(length, 16), lit(":00"), lit("")),
+    )
+    padded = pc.binary_join_element_wise(text, suffix, lit(""))
+    fmt = "%d/%m/%Y %H:%M:%S"
+    parsed = pc.strptime(padded, format=fmt, unit="s", error_is_null=True)
+    parsed = _reject_rolled_over_days(padded, parsed, fmt)
+    year = pc.year(parsed)
+    plausible = pc.fill_null(
+        pc.and_(pc.greater_equal(year, 1950), pc.less_equal(year, 2100)), False
+    )
+    return pc.if_else(plausible, parsed, pa.scalar(None, parsed.type))
+
+
 def parse_text_dates(values: pd.Series) -> pd.Series:
     """Parse day-first / ISO date text and Excel serial numbers written as text; NaT otherwise.
 
@@ -115,8 +139,9 @@ def parse_text_dates(values: pd.Series) -> pd.Series:
     """
     text = as_arrow_strings(values)
     text = pc.utf8_trim_whitespace(text)
-    result = pa.nulls(len(text), type=pa.timestamp("s"))
     remaining = pc.fill_null(pc.not_equal(text, ""), False)
+    result = _parse_padded_day_first(text)
+    remaining = pc.and_(remaining, pc.is_null(result))
     result, remaining = _parse_formats(text, remaining, result)
     if pc.any(remaining).as_py():
         cleaned = _clean_text(pc.if_else(remaining, text, None))

@@ -13,6 +13,7 @@ Both kinds are counted (in the manifest, per file, as rows_duplicate, and in tot
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 STATUS_RANK = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
@@ -21,13 +22,22 @@ IDENTITY = ["dossier_id", "commune_code", "procedure", "channel", "status"]
 IDENTITY_DAYS = ["received_at", "due_at", "completed_at", "returned_at"]
 
 
+def ids_seen_twice(ids: pd.Series) -> pd.Series:
+    """True for every row whose id occurs more than once (factorize + bincount: no object copy)."""
+    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    seen = np.zeros(len(codes), dtype=bool)
+    seen[codes >= 0] = counts[codes[codes >= 0]] > 1
+    return pd.Series(seen, index=ids.index)
+
+
 def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep the first of rows equal in every content column; return (kept, dropped).
 
     `frame` must be in (source_file, source_row) order, as `clean` concatenates it.
     """
     dropped = pd.Series(False, index=frame.index)
-    shared_id = frame["dossier_id"].duplicated(keep=False)  # only these can be duplicates
+    shared_id = ids_seen_twice(frame["dossier_id"])  # only these can be duplicates
     if shared_id.any():
         key = identity_key(frame.loc[shared_id])
         dropped[shared_id] = key.duplicated(keep="first").to_numpy(dtype=bool)
@@ -47,7 +57,7 @@ def identity_key(frame: pd.DataFrame) -> pd.DataFrame:
 
 def resolve_conflicting_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per dossier_id by the documented rule; return (kept, superseded)."""
-    shared_id = frame["dossier_id"].duplicated(keep=False)
+    shared_id = ids_seen_twice(frame["dossier_id"])
     if not shared_id.any():
         return frame, frame.iloc[0:0]
     single, frame = frame[~shared_id], frame[shared_id]

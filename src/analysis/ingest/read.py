@@ -13,6 +13,7 @@ import csv
 import hashlib
 import io
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -253,6 +254,10 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             ),
         )
 
+    # hashing the bytes (hashlib releases the GIL) overlaps with Arrow's parsing
+    hasher = ThreadPoolExecutor(max_workers=1)
+    digest = hasher.submit(lambda: hashlib.sha256(data).hexdigest())
+    hasher.shutdown(wait=False)
     try:
         try:
             table = read(True)
@@ -292,7 +297,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             body,
             rows_read=total,
             title_lines=[t for t in titles if t],
-            sha256=hashlib.sha256(data).hexdigest(),
+            sha256=digest.result(),
             malformed_rows=sorted(bad_lines),
         )
     ]
