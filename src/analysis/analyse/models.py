@@ -2,9 +2,10 @@
 
 The main model is a binomial GLM on commune x received-month x field counts with commune, month
 and field fixed effects: it has the same likelihood as a dossier-level logit with those dummies,
-so the same coefficients, and is far faster. Standard errors are clustered by commune; with only
-31 clusters the sandwich is biased downward, so intervals use t with G-1 degrees of freedom and a
-wild cluster bootstrap (Webb weights on the scores, Kline & Santos 2012) is reported beside it.
+so the same coefficients, and is far faster. Errors are clustered by commune; with only 31
+clusters the CR1 sandwich is biased downward, so intervals use the leave-one-commune-out
+jackknife (CV3) with t on G-1 degrees of freedom, and a wild restricted cluster score bootstrap
+(Webb weights, Kline & Santos 2012) is reported beside it.
 """
 
 from __future__ import annotations
