@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
 from analysis.report.labels import MODEL_LABELS, TERM_LABELS, label_column, label_convention
 from analysis.report.narrative import format_number
@@ -194,8 +194,11 @@ def plot_effects(effects: pd.DataFrame) -> Figure:
         # small samples give huge intervals: show 1/20..20 and let whiskers run off the edge
         low = float(np.nanmin(data["odds_ratio_low"])) if len(data) else 0.5
         high = float(np.nanmax(data["odds_ratio_high"])) if len(data) else 2.0
-        ax.set_xlim(max(min(low, 0.5), 0.05), min(max(high, 2.0), 20.0))
+        ax.set_xlim(max(min(low, 0.5) / 1.2, 0.05), min(max(high, 2.0) * 1.2, 20.0))
+        left, right = ax.get_xlim()
+        ax.set_xticks([t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if left <= t <= right])
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, 2)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
         ax.set_xlabel("Tỷ số chênh của trễ hạn (khoảng tin cậy 95 %)")
         ax.set_title("Ảnh hưởng đến khả năng trễ hạn (tỷ số chênh)")
     return figure
