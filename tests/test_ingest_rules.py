@@ -517,3 +517,22 @@ def test_a_deadline_column_holding_dates_is_the_appointment(tmp_path):
     _, frame, reasons = prepare_dossier_table(table, "deadline.csv", b"k")
     assert frame["due_at"].iloc[0] == pd.Timestamp("2021-03-05")
     assert reasons.iloc[1] == "unparseable due date"
+
+
+def test_csv_rows_with_trimmed_trailing_cells_are_data_and_longer_rows_are_flagged(tmp_path):
+    from analysis.ingest.read import read_table
+
+    lines = [
+        "Mã hồ sơ,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Ngày có kết quả,Trạng thái",
+        "A-1,Phong Vân,1,01/03/2021,02/03/2021,Đã trả kết quả",
+        "A-2,Phong Vân,1,01/03/2021",
+        "A-3,Phong Vân,Cổ Đô,1,01/03/2021,02/03/2021,Đã trả kết quả",
+        "Tổng cộng: 3 hồ sơ",
+    ]
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+    assert table.data["dossier_id"].tolist()[:2] == ["A-1", "A-2"] and table.data[
+        "source_row"
+    ].tolist() == [2, 3, 5]
+    assert [n for n, _ in table.malformed_rows] == [4] and table.rows_read == 4

@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 from analysis.errors import UserError
 from analysis.ingest.columns import closest_headers, header_match_count, map_columns
 from analysis.ingest.dates import extract_period_end
-from analysis.ingest.vector import as_arrow_strings, filled
+from analysis.ingest.vector import STRING, as_arrow_strings, filled
 from analysis.text import fold, normalize_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -284,6 +284,18 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
     if bad_lines:
         lines = lines[~np.isin(lines, np.asarray([n for n, _ in bad_lines]))]
     body["source_row"] = lines[: len(body)]
+    short, long = split_short_rows(bad_lines, delimiter, len(headers))
+    if short:
+        # exports that trim trailing empty cells: pad the row, it is data like any other
+        extra = pd.DataFrame(
+            {
+                name: pd.Series([cells[i] or None for _, cells in short], dtype=STRING)
+                for i, name in mapping.items()
+            }
+        )
+        extra["source_row"] = np.array([n for n, _ in short], dtype="int64")
+        body = pd.concat([body, extra], ignore_index=True).sort_values("source_row", kind="stable")
+        body = body.reset_index(drop=True)
     titles = [
         normalize_text(line.replace(delimiter, " "))
         for line in head_lines[: index + 1 - header_rows]
@@ -298,9 +310,23 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             rows_read=total,
             title_lines=[t for t in titles if t],
             sha256=digest.result(),
-            malformed_rows=sorted(bad_lines),
+            malformed_rows=long,
         )
     ]
+
+
+def split_short_rows(
+    bad_lines: list[tuple[int, str]], delimiter: str, width: int
+) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
+    """Rows with fewer fields than the header (padded with blanks) and rows with more (malformed)."""
+    short, long = [], []
+    for number, text in bad_lines:
+        cells = next(csv.reader([text], delimiter=delimiter), [])
+        if len(cells) <= width:
+            short.append((number, [c.strip() for c in cells] + [""] * (width - len(cells))))
+        else:
+            long.append((number, text))
+    return short, sorted(long)
 
 
 def read_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> list[RawTable]:
