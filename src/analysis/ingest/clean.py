@@ -252,7 +252,7 @@ def clean_dossiers(
                         "source_file": source,
                         "source_row": broken,
                         "dossier_id": pd.NA,
-                        "reason": "row has a different number of fields than the header",
+                        "reason": "row has more fields than the header (a delimiter inside an unquoted value?)",
                     }
                 )
             )
@@ -340,7 +340,7 @@ def clean_rows(
                             "source_file": source,
                             "source_row": broken,
                             "dossier_id": pd.NA,
-                            "reason": "row has a different number of fields than the header",
+                            "reason": "row has more fields than the header (a delimiter inside an unquoted value?)",
                         }
                     )
                 )
