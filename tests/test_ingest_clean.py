@@ -457,3 +457,72 @@ class TestDemoData:
             json.loads((tmp_path / "out" / "manifest.json").read_text())["files"]
             == manifest["files"]
         )
+
+
+class TestHeldoutWorkbook:
+    def test_merged_two_row_header_numeric_ids_and_mixed_date_cells(self, tmp_path):
+        """A workbook shaped differently from the generator: merged group headers, ids stored as
+        numbers, unit codes, serial and text dates, a second data sheet and a summary sheet."""
+        wb = openpyxl.Workbook()
+        summary = wb.active
+        summary.title = "Tổng hợp"
+        summary.append(["Đơn vị", "Tổng số hồ sơ", "Trực tuyến", "Trễ hạn"])
+        sheet = wb.create_sheet("Chi tiết")
+        sheet.append(["BÁO CÁO CHI TIẾT", None, None, None, None, None, None])
+        sheet.append(
+            [
+                "Số TT",
+                "Số biên nhận",
+                "Cơ quan giải quyết",
+                "Kênh nộp",
+                "Thời gian",
+                None,
+                None,
+                "Tình trạng",
+            ]
+        )
+        sheet.append([None, None, None, None, "Tiếp nhận", "Hạn xử lý", "Hoàn thành", None])
+        sheet.merge_cells("E2:G2")
+        sheet.append(
+            [
+                1,
+                21000123,
+                "09640 - Phong Vân",
+                "01",
+                44256.375,
+                "03/03/2021",
+                dt.datetime(2021, 3, 4, 9),
+                "Hoàn thành",
+            ]
+        )
+        sheet.append(
+            [
+                2,
+                21000124,
+                "Cẩm Lĩnh (09673)",
+                "02",
+                "01/03/2021 10:00",
+                44258,
+                None,
+                "Đang giải quyết",
+            ]
+        )
+        raw = tmp_path / "raw"
+        (raw / "dossiers").mkdir(parents=True)
+        wb.save(raw / "dossiers" / "bao_cao.xlsx")
+        manifest = clean_all(raw, tmp_path / "out", secret_path=tmp_path / "secret")
+        d = pd.read_parquet(tmp_path / "out" / "dossiers.parquet").set_index("dossier_id")
+        assert d.loc["21000123", ["commune_code", "channel", "outcome"]].tolist() == [
+            "09640",
+            "in_person",
+            "late",
+        ]
+        assert d.loc["21000124", ["commune_code", "channel", "status"]].tolist() == [
+            "09673",
+            "online",
+            "pending",
+        ]
+        assert d.loc["21000123", "source_row"] == 4 and d.loc["21000124", "due_at"] == pd.Timestamp(
+            "2021-03-03"
+        )
+        assert manifest["files"][0]["rows_read"] == 2 and manifest["files"][0]["rows_clean"] == 2
