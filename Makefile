@@ -18,7 +18,7 @@ ARGS ?=
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements.lock pyproject.toml
+$(STAMP): requirements.lock pyproject.toml jupyter/overrides.json
 ifeq ($(CONDA_DEFAULT_ENV),$(CONDA_ENV_NAME))
 	$(PYTHON) -m pip install -q -e '.[dev]'
 else
@@ -28,6 +28,8 @@ else
 	.venv/bin/uv pip install -q --python .venv/bin/python --no-deps -e .
 endif
 	$(PYTHON) -m ipykernel install --sys-prefix --name cchc-ba-vi --display-name "CCHC Ba Vì (analysis)" > /dev/null
+	mkdir -p "$$($(PYTHON) -c 'import sys; print(sys.prefix)')/share/jupyter/lab/settings"
+	cp jupyter/overrides.json "$$($(PYTHON) -c 'import sys; print(sys.prefix)')/share/jupyter/lab/settings/overrides.json"
 	touch $(STAMP)
 
 install: $(STAMP) ## create the environment (.venv or the active conda env) from the lock file
