@@ -5,8 +5,9 @@
 Writes an export-shaped csv (title block, STT, personal columns, mixed date encodings, unit
 spelling variants, channel codes, a total row) into benchmarks/out/, then in ONE run measures in
 two fresh child processes (a) `pyarrow.csv.read_csv` of the file and (b) `clean_all` on a raw
-folder holding it (reading, rules, outputs written). Prints both times, the ratio clean/read and
-each child's peak resident memory (ru_maxrss; tracemalloc does not see Arrow's allocations).
+folder holding it (reading, rules, outputs written). Each is measured --repeat times (alternating,
+best kept: the machine is shared). Prints the times, the ratio clean/read and the children's
+peak resident memory (ru_maxrss; tracemalloc does not see Arrow's allocations).
 Target: ratio <= 3, peak < 4 GiB.
 """
 
@@ -141,6 +142,7 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="keep the generated files")
     parser.add_argument("--reuse", action="store_true", help="reuse a kept export of the same size")
+    parser.add_argument("--repeat", type=int, default=3, help="measurements of each (best is kept)")
     args = parser.parse_args()
     raw = OUT / "raw"
     export = raw / "dossiers" / "export_1m.csv"
@@ -154,19 +156,26 @@ def main() -> int:
         print(
             f"generated {args.rows:,} rows ({size:.0f} MiB) in {time.perf_counter() - started:.1f} s"
         )
-    shutil.rmtree(OUT / "processed", ignore_errors=True)
-    read = run_child(CHILD_READ, str(export))
-    clean = run_child(CHILD_CLEAN, str(raw), str(OUT / "processed"), str(OUT / "secret"))
+    # alternate the two measurements so both see the same share of a busy (shared) machine
+    reads, cleans = [], []
+    for _ in range(args.repeat):
+        shutil.rmtree(OUT / "processed", ignore_errors=True)
+        reads.append(run_child(CHILD_READ, str(export)))
+        cleans.append(run_child(CHILD_CLEAN, str(raw), str(OUT / "processed"), str(OUT / "secret")))
+    read = min(reads, key=lambda r: r["seconds"])
+    clean = min(cleans, key=lambda r: r["seconds"])
+    peak = max(c["maxrss_kib"] for c in cleans) / 2**20
     ratio = clean["seconds"] / read["seconds"]
     print(
-        f"pyarrow.csv.read_csv: {read['seconds']:.2f} s, peak {read['maxrss_kib'] / 2**20:.2f} GiB"
+        f"pyarrow.csv.read_csv: best {read['seconds']:.2f} s of {[round(r['seconds'], 2) for r in reads]}"
     )
     print(
-        f"clean_all:            {clean['seconds']:.2f} s, peak {clean['maxrss_kib'] / 2**20:.2f} GiB, {clean['rows']:,} clean rows"
+        f"clean_all:            best {clean['seconds']:.2f} s of {[round(c['seconds'], 2) for c in cleans]}, {clean['rows']:,} clean rows"
     )
     print(
-        f"ratio clean/read: {ratio:.1f} (target <= 3); peak memory {'OK' if clean['maxrss_kib'] < 4 * 2**20 else 'OVER'} (< 4 GiB)"
+        f"peak memory: read {max(r['maxrss_kib'] for r in reads) / 2**20:.2f} GiB, clean {peak:.2f} GiB (target < 4)"
     )
+    print(f"ratio clean/read (best of {args.repeat} each): {ratio:.1f} (target <= 3)")
     if not args.keep:
         shutil.rmtree(OUT, ignore_errors=True)
     return 0
