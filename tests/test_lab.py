@@ -174,3 +174,14 @@ def test_project_kernel_imports_analysis(lab):
     finally:
         api(base, token, f"/api/kernels/{kernel['id']}", "DELETE")
     assert "ANALYSIS analysis" in output
+
+
+def test_lab_opens_py_files_as_jupytext_notebooks_by_default(lab):
+    overrides = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if not overrides.exists():
+        pytest.skip("overrides.json is installed by `make install`")
+    base, token, _ = lab
+    settings = api(base, token, "/lab/api/settings/@jupyterlab/docmanager-extension:plugin")
+    # overrides.json changes the schema's defaults; user settings may still change them
+    default_viewers = settings["schema"]["properties"]["defaultViewers"]["default"]
+    assert default_viewers["python"] == "Jupytext Notebook"
