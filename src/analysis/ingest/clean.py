@@ -73,6 +73,7 @@ MENTION_COLUMNS = [
 TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 REPORT_SUFFIXES = {".txt", ".docx"}
 DATE_FIELDS = ("received_at", "due_at", "completed_at", "returned_at")
+SKIPPED = "\x00skipped"  # blank, label, repeated-header and total rows: counted, not quarantined
 
 
 def list_files(folder: Path, suffixes: set[str]) -> list[Path]:
@@ -117,7 +118,7 @@ def _raw_filled(body: pd.DataFrame, column: str, among: pd.Series | None = None)
 def prepare_dossier_table(
     table: RawTable, source_file: str, secret: bytes
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
-    """One sheet -> (body without noise rows, parsed frame, first failing rule per row or None)."""
+    """One sheet -> (body, parsed frame, first failing rule per row: None, a reason or SKIPPED)."""
     body = table.data
     mapping = cols.map_columns(table.headers, cols.DOSSIER_SYNONYMS)
     keys = {
@@ -126,9 +127,7 @@ def prepare_dossier_table(
         if name in ("dossier_id", "received_at")
     }
     noise = classify_noise_rows(body, ["dossier_id", "received_at"], keys)
-    if noise.any():
-        body = body[~noise]
-    table.rows_skipped += int(noise.sum())
+    table.rows_skipped += int(noise.sum())  # kept in place (marked SKIPPED): filtering costs a copy
 
     def column(name: str) -> pd.Series:
         return body[name] if name in body else pd.Series(None, index=body.index, dtype="object")
@@ -172,6 +171,7 @@ def prepare_dossier_table(
     frame["commune_code"] = units["commune_code"].astype(STRING)
 
     reasons = pd.Series(None, index=body.index, dtype="object")
+    reasons[noise.to_numpy()] = SKIPPED
 
     def flag(mask: pd.Series, reason: str | pd.Series) -> None:
         target = mask & reasons.isna()
@@ -226,7 +226,9 @@ def clean_dossiers(
     valid_frames = []
     deadlines: dict[str, int] = {}
     if any(f["due_at"].isna().any() for _, _, _, f, _ in prepared):  # learn only when needed
-        with_due = [f[f["due_at"].notna() & r.isna()] for _, _, _, f, r in prepared]
+        with_due = [
+            f[f["due_at"].notna() & r.isna()] for _, _, _, f, r in prepared
+        ]  # valid rows only
         learned = learn_procedure_deadlines(pd.concat(with_due), saturday_counts)
         deadlines = {**load_procedure_deadlines(), **learned}
     for source, table, body, frame, reasons in prepared:
@@ -238,8 +240,8 @@ def clean_dossiers(
             frame["due_at"].dt.normalize() < frame["received_at"].dt.normalize()
         ) & reasons.isna()
         reasons[early_due] = "appointment before received"
-        bad = reasons.notna()
-        quarantine.append(build_quarantine_rows(body, reasons, source))
+        bad = reasons.notna() & reasons.ne(SKIPPED)
+        quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
         entry["rows_quarantined"] += int(bad.sum())
         malformed = [(n, text) for n, text in table.malformed_rows]
         noise = sum(is_noise_text(text) for _, text in malformed)
@@ -257,7 +259,7 @@ def clean_dossiers(
                 )
             )
             entry["rows_quarantined"] += len(broken)
-        valid_frames.append(frame[~bad])
+        valid_frames.append(frame[reasons.isna()])
     if valid_frames:
         # files in path order, rows in file order (one export: no copy)
         one = len(valid_frames) == 1
@@ -278,30 +280,29 @@ def clean_dossiers(
 
 def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
     """Contract column order and dtypes; rows in file order (deterministic for the same input)."""
-    out = frame.reindex(columns=DOSSIER_COLUMNS)
-    for name in (
-        "dossier_id",
-        "commune_code",
-        "procedure",
-        "field",
-        "channel",
-        "online_level",
-        "status",
-        "outcome",
-        "officer_id",
-        "source_file",
-    ):
-        out[name] = out[name].astype(STRING)
-    for name in ("received_at", "due_at", "completed_at", "returned_at", "as_of"):
-        out[name] = pd.to_datetime(out[name]).astype("datetime64[ns]")
-    out["due_at_computed"] = out["due_at_computed"].fillna(False).astype(bool)
-    out["is_late"] = out["is_late"].astype("boolean")
-    out["apology_letter"] = out["apology_letter"].astype("boolean")
-    out["source_row"] = out["source_row"].astype("int64")
+    wanted = {name: STRING for name in DOSSIER_COLUMNS}
+    wanted.update(
+        dict.fromkeys(
+            ("received_at", "due_at", "completed_at", "returned_at", "as_of"), "datetime64[ns]"
+        )
+    )
+    wanted.update(
+        due_at_computed=bool, is_late="boolean", apology_letter="boolean", source_row="int64"
+    )
+    columns = {}
+    for name in DOSSIER_COLUMNS:
+        values = frame[name] if name in frame else pd.Series(pd.NA, index=frame.index)
+        if name == "due_at_computed":
+            values = values.fillna(False)
+        if values.dtype != wanted[name]:  # convert only what is not yet right (no needless copies)
+            values = values.astype(wanted[name])
+        columns[name] = values
+    out = pd.DataFrame(columns, index=frame.index, copy=False)
     # rows in (source_file, source_row) order: the concatenation order, restored after dedupe
     if not out.index.is_monotonic_increasing:
         out = out.sort_index(kind="stable")
-    return out.reset_index(drop=True)
+    out.index = pd.RangeIndex(len(out))
+    return out
 
 
 def clean_rows(

@@ -137,11 +137,15 @@ def parse_text_dates(values: pd.Series) -> pd.Series:
     First pass on the trimmed text (what nearly every cell needs); only the cells left over are
     cleaned further ('ngày 12/10/2021', '8h15', doubled spaces) and tried again.
     """
-    text = as_arrow_strings(values)
-    text = pc.utf8_trim_whitespace(text)
+    raw = as_arrow_strings(values)
+    result = _parse_padded_day_first(raw)  # clean cells, the usual case: no trimming needed
+    left = pc.and_(pc.is_valid(raw), pc.is_null(result))
+    if not pc.any(left).as_py():
+        return pd.Series(result.to_numpy(zero_copy_only=False), index=values.index).astype(
+            "datetime64[ns]"
+        )
+    text = pc.utf8_trim_whitespace(pc.if_else(left, raw, pa.scalar(None, raw.type)))
     remaining = pc.fill_null(pc.not_equal(text, ""), False)
-    result = _parse_padded_day_first(text)
-    remaining = pc.and_(remaining, pc.is_null(result))
     result, remaining = _parse_formats(text, remaining, result)
     if pc.any(remaining).as_py():
         cleaned = _clean_text(pc.if_else(remaining, text, None))

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.ingest.vector import STRING, map_distinct
+from analysis.ingest.vector import STRING, factorize, map_distinct
 from analysis.reference.calendar import add_working_days, count_working_days
 from analysis.reference.units import CommuneResolver
 from analysis.text import fold, normalize_text
@@ -205,7 +205,7 @@ def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
         start = pd.Timestamp(start)
         on = date(2021, 12, 31) if start.year < 2025 else start.date()
         resolver = CommuneResolver(on)
-        codes, uniques = pd.factorize(units[mask], use_na_sentinel=True)
+        codes, uniques = factorize(units[mask])
         results = [resolver.resolve(strip_district_tail(u)) for u in uniques] + [
             resolver.resolve("")
         ]

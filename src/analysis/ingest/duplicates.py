@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.ingest.vector import factorize
+
 STATUS_RANK = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
 PROVENANCE = ["source_file", "source_row", "as_of"]
 IDENTITY = ["dossier_id", "commune_code", "procedure", "channel", "status"]
@@ -24,7 +26,7 @@ IDENTITY_DAYS = ["received_at", "due_at", "completed_at", "returned_at"]
 
 def ids_seen_twice(ids: pd.Series) -> pd.Series:
     """True for every row whose id occurs more than once (factorize + bincount: no object copy)."""
-    codes, uniques = pd.factorize(ids, use_na_sentinel=True)
+    codes, uniques = factorize(ids)
     counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
     seen = np.zeros(len(codes), dtype=bool)
     seen[codes >= 0] = counts[codes[codes >= 0]] > 1
@@ -41,6 +43,8 @@ def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Dat
     if shared_id.any():
         key = identity_key(frame.loc[shared_id])
         dropped[shared_id] = key.duplicated(keep="first").to_numpy(dtype=bool)
+    if not dropped.any():
+        return frame, frame.iloc[0:0]
     return frame[~dropped], frame[dropped]
 
 

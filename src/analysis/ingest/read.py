@@ -199,15 +199,16 @@ def sniff_header(lines: list[str], synonyms: dict) -> tuple[int, str, list[str],
 
 def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> list[RawTable]:
     """A delimited text export read with pyarrow as strings, loading only the known columns."""
-    data = path.read_bytes()
-    if not data or data.isspace():
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        head = handle.read(200_000)
+    if not head or (size <= len(head) and head.isspace()):
         raise UserError(f"{path.name}: the file is empty")
-    head = data[:200_000]
-    if len(data) > len(head):
+    if size > len(head):
         head = head[: head.rfind(b"\n") + 1] or head
     text, encoding = decode_bytes(head, path)
-    if encoding != "utf-8-sig" and len(data) > len(head):
-        text, encoding = decode_bytes(data, path)
+    if encoding != "utf-8-sig" and size > len(head):
+        text, encoding = decode_bytes(path.read_bytes(), path)
     head_lines = text[:200_000].splitlines()
     index, delimiter, cells, score = sniff_header(head_lines, synonyms)
     if score < MIN_HEADER_MATCHES:
@@ -225,7 +226,8 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
     index += header_rows - 1  # data starts after the last header line
     mapping = map_columns(headers, synonyms)
     _require(mapping, headers, required, synonyms, describe(path, None))
-    payload = data if encoding == "utf-8-sig" else text.encode("utf-8")
+    # UTF-8: Arrow reads the file itself (no copy in Python); else the decoded text re-encoded
+    payload: str | bytes = str(path) if encoding == "utf-8-sig" else text.encode("utf-8")
     names = [f"c{i}" for i in range(len(headers))]
     keep = [names[i] for i in mapping]
     bad_lines: list[int] = []
@@ -238,7 +240,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             return "skip"
 
         return pacsv.read_csv(
-            io.BytesIO(payload),
+            payload if isinstance(payload, str) else io.BytesIO(payload),
             read_options=pacsv.ReadOptions(
                 skip_rows=index + 1, column_names=names, use_threads=use_threads, block_size=1 << 24
             ),
@@ -256,7 +258,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
 
     # hashing the bytes (hashlib releases the GIL) overlaps with Arrow's parsing
     hasher = ThreadPoolExecutor(max_workers=1)
-    digest = hasher.submit(lambda: hashlib.sha256(data).hexdigest())
+    digest = hasher.submit(file_sha256, path)
     hasher.shutdown(wait=False)
     try:
         try:
@@ -265,7 +267,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             if "utf8" not in str(error).lower() or encoding != "utf-8-sig":
                 raise
             # the head was UTF-8 but a later line is not: a Windows-1258 export after all
-            text, encoding = decode_bytes(data[: len(data)], path, skip_utf8=True)
+            text, encoding = decode_bytes(path.read_bytes(), path, skip_utf8=True)
             payload = text.encode("utf-8")
             table = read(True)
         if bad_lines:
@@ -313,6 +315,15 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             malformed_rows=long,
         )
     ]
+
+
+def file_sha256(path: Path) -> str:
+    """Checksum of the raw bytes, read in blocks (runs beside Arrow's parsing)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def split_short_rows(

@@ -1,8 +1,8 @@
 """Column helpers that keep cleaning vectorised: each distinct value is handled once.
 
 Exports repeat a few dozen spellings (units, channels, statuses) over a million rows, so rules
-written for one value run on the distinct values (`pd.factorize`, which Arrow-backed strings
-answer with a dictionary encoding) and are spread back with one integer take.
+written for one value run on the distinct values (`factorize`: Arrow's dictionary encoding for
+text) and are spread back with one integer take.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def map_distinct(
     values: pd.Series, rule: Callable[[object], object], dtype: object = None
 ) -> pd.Series:
     """Apply `rule` to each distinct value (and once to a missing value) and spread it back."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorize(values)
     mapped = np.empty(len(uniques) + 1, dtype=object)
     for i, value in enumerate(uniques):
         mapped[i] = rule(value)
@@ -36,6 +36,17 @@ def map_distinct(
     if dtype is not None:
         out = out.astype(dtype)
     return out
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, list]:
+    """Integer codes (-1 for missing) and distinct values; Arrow's dictionary encoding for text."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        encoded = pc.dictionary_encode(as_arrow_strings(values))
+        uniques = encoded.dictionary.to_pylist()
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes, uniques
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, list(uniques)
 
 
 def as_arrow_strings(values: pd.Series) -> pa.Array:
