@@ -14,8 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from analysis.analyse.run import analyse_all
-from analysis.paths import PROCESSED_DIR
+from analysis.paths import PROCESSED_DIR, RAW_DIR
 
 
 def prepare_default_dataset(folder: Path) -> Path:
@@ -25,7 +27,7 @@ def prepare_default_dataset(folder: Path) -> Path:
 
     raw, processed = folder / "raw", folder / "processed"
     generate_demo_data(raw, truth_path=raw / "truth.json")
-    clean_all(raw, processed, meetings_dirs=[raw / "meetings"])
+    clean_all(raw, processed, meetings_dirs=[raw / "meetings", RAW_DIR / "meetings"])
     return processed
 
 
@@ -52,6 +54,19 @@ def main() -> None:
                 f"run {run + 1}: analyse_all {elapsed:.1f} s  (parts: {manifest['timings_seconds']})"
             )
         print(f"target < 60 s on 2 cores: {'met' if elapsed < 60 else 'NOT met'}")
+        truth_file = processed.parent / "raw" / "truth.json"
+        if truth_file.exists():
+            truth = json.loads(truth_file.read_text())["effects"]
+            effects = pd.read_csv(processed / "effects.csv")
+            effects["truth"] = effects["term"].map(truth)
+            effects["covers_truth"] = effects["ci_low"].le(effects["truth"]) & effects["truth"].le(
+                effects["ci_high"]
+            )
+            print(
+                effects[
+                    ["model", "term", "estimate", "ci_low", "ci_high", "truth", "covers_truth"]
+                ].to_string(index=False)
+            )
 
 
 if __name__ == "__main__":
