@@ -72,7 +72,6 @@ class TestDemoPipelineRecovery:
 
     def test_effects_cover_the_truth_file(self, tmp_path):
         from analysis.demo.generate import generate_demo_data
-
         from analysis.ingest.clean import clean_all
 
         raw, processed = tmp_path / "raw", tmp_path / "processed"
