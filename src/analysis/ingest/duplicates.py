@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.ingest.vector import factorize
+from analysis.ingest.vector import factorize_codes
 
 STATUS_RANK = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
 PROVENANCE = ["source_file", "source_row", "as_of"]
@@ -26,8 +26,8 @@ IDENTITY_DAYS = ["received_at", "due_at", "completed_at", "returned_at"]
 
 def ids_seen_twice(ids: pd.Series) -> pd.Series:
     """True for every row whose id occurs more than once (factorize + bincount: no object copy)."""
-    codes, uniques = factorize(ids)
-    counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+    codes, n_uniques = factorize_codes(ids)
+    counts = np.bincount(codes[codes >= 0], minlength=n_uniques)
     seen = np.zeros(len(codes), dtype=bool)
     seen[codes >= 0] = counts[codes[codes >= 0]] > 1
     return pd.Series(seen, index=ids.index)

@@ -49,6 +49,16 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, list]:
     return codes, list(uniques)
 
 
+def factorize_codes(values: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer codes (-1 for missing) and how many distinct values, without materialising them."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        encoded = pc.dictionary_encode(as_arrow_strings(values))
+        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        return codes, len(encoded.dictionary)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return codes, len(uniques)
+
+
 def as_arrow_strings(values: pd.Series) -> pa.Array:
     """The column as an Arrow string array (zero-copy for Arrow-backed strings)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
