@@ -145,3 +145,29 @@ class TestCommuneResolver:
         assert out.loc[7, "commune_code"] == "09673"
         assert out.loc[9, "commune_code"] is None
         assert out.loc[9, "match_method"] == "unresolved"
+
+
+class TestCommuneResolverTails:
+    @pytest.fixture
+    def resolver(self):
+        return CommuneResolver("2021-06-30")
+
+    @pytest.mark.parametrize(
+        "written, code",
+        [
+            ("Xã Tản Lĩnh - Ba Vì", "09694"),
+            ("Phong Vân - Ba Vì - Hà Nội", "09640"),
+            ("xã Ba Vì - Ba Vì", "09703"),
+            ("09640 - Phong Vân", "09640"),
+            ("Phong Vân (09640)", "09640"),
+        ],
+    )
+    def test_district_tails_and_codes_beside_names_resolve(self, resolver, written, code):
+        assert resolver.resolve(written).code == code
+
+    def test_a_code_that_contradicts_its_name_is_not_guessed(self, resolver):
+        result = resolver.resolve("09640 - Cẩm Lĩnh")
+        assert result.code is None and "disagree" in result.reason
+
+    def test_the_bare_name_ba_vi_is_still_the_commune(self, resolver):
+        assert resolver.resolve("Ba Vì").code == "09703"

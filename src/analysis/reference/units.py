@@ -49,6 +49,12 @@ _DISTRICT_SUFFIX = re.compile(
     r"\s+(huyen|h)\s+ba vi(\s+(tp|thanh pho)?\s*ha noi)?$|\s+(tp|thanh pho)?\s*ha noi$"
 )
 _DISTRICT_ONLY = re.compile(r"^(ubnd |uy ban nhan dan )?(huyen|h) ba vi\b")
+# "Xã Tản Lĩnh - Ba Vì", "Phong Vân, Ba Vì, Hà Nội": a trailing district name without "huyện"
+_BARE_DISTRICT_TAIL = re.compile(r"\s+ba vi(\s+(tp|thanh pho)?\s*ha noi)?$")
+# "09640 - Phong Vân", "Phong Vân (09640)": a code written beside the name
+_CODE_AND_NAME = re.compile(
+    r"^\s*0?(?P<code>\d{4,5})\s*[-–:.]?\s+(?P<name>\D.*)$|^(?P<name2>\D.*?)\s*\(\s*0?(?P<code2>\d{4,5})\s*\)\s*$"
+)
 
 
 def _as_date(value: date | str | pd.Timestamp | None) -> date | None:
@@ -214,14 +220,24 @@ class CommuneResolver:
             return Resolution(
                 None, "unresolved", f"code {code} is not a unit of huyện Ba Vì on {self.on}"
             )
+        pair = _CODE_AND_NAME.match(raw)
+        if pair:
+            return self._resolve_code_and_name(
+                raw,
+                pair.group("code") or pair.group("code2"),
+                pair.group("name") or pair.group("name2"),
+            )
         folded = fold(raw)
         if _DISTRICT_ONLY.match(folded) and not re.search(r"\b(xa|x|thi tran|tt)\b", folded):
             return Resolution(None, "unresolved", f"'{raw}' is the district, not a commune")
         key = strip_unit_affixes(folded)
-        if key in self.by_folded:
-            return Resolution(self.by_folded[key], "exact")
-        if key in self.aliases:
-            return Resolution(self.aliases[key], "alias")
+        without_tail = strip_unit_affixes(_BARE_DISTRICT_TAIL.sub("", key))
+        for candidate in dict.fromkeys((key, without_tail)):
+            if candidate in self.by_folded:
+                return Resolution(self.by_folded[candidate], "exact")
+            if candidate in self.aliases:
+                return Resolution(self.aliases[candidate], "alias")
+        key = without_tail or key
         if len(key) >= 4:
             best = process.extract(key, self._choices, scorer=fuzz.ratio, limit=2)
             if best and best[0][1] >= FUZZY_MIN_SCORE:
@@ -234,6 +250,22 @@ class CommuneResolver:
                     f"'{raw}' is ambiguous between {best[0][0]} and {best[1][0]}",
                 )
         return Resolution(None, "unresolved", f"'{raw}' is not a unit of huyện Ba Vì on {self.on}")
+
+    def _resolve_code_and_name(self, raw: str, code_text: str, name: str) -> Resolution:
+        """A code written beside a name counts only when both designate the same unit."""
+        code = normalize_code(code_text)
+        by_name = self.resolve(name)
+        if code not in self.codes:
+            return Resolution(
+                None,
+                "unresolved",
+                f"code {code} in '{raw}' is not a unit of huyện Ba Vì on {self.on}",
+            )
+        if by_name.code is not None and by_name.code != code:
+            return Resolution(
+                None, "unresolved", f"'{raw}': code {code} and name disagree ({by_name.code})"
+            )
+        return Resolution(code, "code")
 
     def resolve_series(self, values: pd.Series) -> pd.DataFrame:
         """Resolve a column, each distinct spelling once; returns code, method and reason per row."""
