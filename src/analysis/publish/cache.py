@@ -86,17 +86,7 @@ def brief_fingerprints(
     check = tables.read_table(processed_dir, "meeting_check.parquet")
     officers = tables.read_table(processed_dir, "officers.parquet")
     dossiers = tables.read_table(
-        processed_dir,
-        "dossiers.parquet",
-        columns=[
-            "commune_code",
-            "field",
-            "procedure",
-            "status",
-            "is_late",
-            "completed_at",
-            "source_file",
-        ],
+        processed_dir, "dossiers.parquet", columns=tables.BRIEF_DOSSIER_COLUMNS
     )
     shared = hashlib.sha256()
     for part in (

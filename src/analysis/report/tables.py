@@ -103,20 +103,24 @@ def months_of_period(
     return rows.sort_values("period_start").tail(trailing_months).reset_index(drop=True)
 
 
+# The dossier columns a brief reads (the rebuild cache fingerprints exactly these)
+BRIEF_DOSSIER_COLUMNS = [
+    "commune_code",
+    "field",
+    "procedure",
+    "status",
+    "is_late",
+    "completed_at",
+    "source_file",
+]
+
+
 def read_commune_dossiers(processed_dir: str | Path, commune_code: str) -> pd.DataFrame:
     """Resolved dossiers of one unit (projection and filter pushed down to Parquet)."""
     return read_table(
         processed_dir,
         "dossiers.parquet",
-        columns=[
-            "commune_code",
-            "field",
-            "procedure",
-            "status",
-            "is_late",
-            "completed_at",
-            "source_file",
-        ],
+        columns=BRIEF_DOSSIER_COLUMNS,
         filters=[("commune_code", "==", commune_code)],
     )
 
