@@ -30,6 +30,20 @@ FEW_CLUSTERS_CAVEAT = (
 )
 
 
+def t_interval_row(term: str, estimate: float, se: float, df: int, model: str) -> dict:
+    """Estimate with a t interval on G - 1 degrees of freedom (few clusters: t, not normal)."""
+    t_crit = stats.t.ppf(0.975, df)
+    return {
+        "term": term,
+        "estimate": estimate,
+        "std_error": se,
+        "ci_low": estimate - t_crit * se,
+        "ci_high": estimate + t_crit * se,
+        "p_value": float(2 * stats.t.sf(abs(estimate / se), df)),
+        "model": model,
+    }
+
+
 def label_known_outcomes(dossiers: pd.DataFrame) -> pd.DataFrame:
     """Dossiers whose appointment fell before the export's end, with `late` 0/1.
 
@@ -293,24 +307,18 @@ def fit_panel_glm(
     se_main = (
         jackknife_clusters(exog, late, n, groups, robust.params, terms) if jackknife else se_cr1
     )
-    df = n_groups - 1
-    t_crit = stats.t.ppf(0.975, df)
     rows = []
     for term in terms:
-        estimate, se = float(robust.params[term]), float(se_main[term])
-        rows.append(
-            {
-                "term": term,
-                "estimate": estimate,
-                "std_error": se,
-                "ci_low": estimate - t_crit * se,
-                "ci_high": estimate + t_crit * se,
-                "p_value": float(2 * stats.t.sf(abs(estimate / se), df)),
-                "model": "panel_binomial_glm",
-                "std_error_cr1": float(se_cr1[term]),
-                "se_type": "cv3_jackknife" if jackknife else "cr1",
-            }
+        row = t_interval_row(
+            term,
+            float(robust.params[term]),
+            float(se_main[term]),
+            n_groups - 1,
+            "panel_binomial_glm",
         )
+        row["std_error_cr1"] = float(se_cr1[term])
+        row["se_type"] = "cv3_jackknife" if jackknife else "cr1"
+        rows.append(row)
     effects = pd.DataFrame(rows)
     info = {
         "model": "panel_binomial_glm",
@@ -322,7 +330,7 @@ def fit_panel_glm(
         if result.df_resid > 0
         else None,
         "mean_late_rate": float(late.sum() / n.sum()),
-        "caveat": FEW_CLUSTERS_CAVEAT.format(g=n_groups, df=df),
+        "caveat": FEW_CLUSTERS_CAVEAT.format(g=n_groups, df=n_groups - 1),
     }
     if bootstrap_reps:
         boot = wild_cluster_bootstrap(
@@ -374,25 +382,13 @@ def fit_dossier_logit(
     ones = np.ones(len(data))
     robust = fit_binomial_cluster(data["late"].to_numpy(float), ones, exog, groups)
     n_groups = int(groups.max() + 1)
-    df = n_groups - 1
-    t_crit = stats.t.ppf(0.975, df)
     rows = []
     for term in terms:
-        estimate, se = float(robust.params[term]), float(robust.bse[term])
-        rows.append(
-            {
-                "term": term,
-                "estimate": estimate,
-                "std_error": se,
-                "ci_low": estimate - t_crit * se,
-                "ci_high": estimate + t_crit * se,
-                "p_value": float(2 * stats.t.sf(abs(estimate / se), df)),
-                "model": "dossier_logit",
-                "n_obs": len(data),
-                "n_clusters": n_groups,
-                "n_dossiers": len(data),
-            }
+        row = t_interval_row(
+            term, float(robust.params[term]), float(robust.bse[term]), n_groups - 1, "dossier_logit"
         )
+        row.update(n_obs=len(data), n_clusters=n_groups, n_dossiers=len(data))
+        rows.append(row)
     info = {
         "model": "dossier_logit",
         "n_obs": int(len(data)),
