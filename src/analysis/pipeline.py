@@ -106,12 +106,15 @@ def run(args: argparse.Namespace) -> int:
     started = _step("clean", f"{clean_raw} -> {processed_dir}")
     clean = importlib.import_module("analysis.ingest.clean")
     manifest = clean.clean_all(clean_raw, processed_dir, meetings_dirs=meetings_dirs)
-    files = manifest.get("files", [])
-    read = sum(f.get("rows_read", 0) for f in files)
-    kept = sum(f.get("rows_clean", 0) for f in files)
-    quarantined = sum(f.get("rows_quarantined", 0) for f in files)
+    exports = [f for f in manifest.get("files", []) if f.get("kind") == "dossiers"]
+    totals = {
+        key: sum(f.get(key, 0) for f in exports)
+        for key in ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
+    }
     print(
-        f"[clean] {len(files)} file(s), {read} rows read, {kept} clean, {quarantined} quarantined"
+        f"[clean] {len(exports)} dossier export(s): {totals['rows_read']} rows read = "
+        f"{totals['rows_clean']} clean + {totals['rows_quarantined']} quarantined + "
+        f"{totals['rows_duplicate']} duplicate + {totals['rows_skipped']} blank/total rows"
     )
     _done("clean", started)
     if args.until == "clean":
