@@ -1,0 +1,66 @@
+"""The whole job behind `make briefs`: demo data only when there are no real exports."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.pipeline import find_exports
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SEED_REPORTS = Path(__file__).resolve().parents[1] / "data" / "raw" / "meetings"
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", "run", *args],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+class TestFindExports:
+    def test_spreadsheets_and_csv_in_dossiers_count(self, tmp_path):
+        (tmp_path / "dossiers" / "2021").mkdir(parents=True)
+        (tmp_path / "dossiers" / "2021" / "q1.xlsx").write_bytes(b"")
+        (tmp_path / "dossiers" / "q2.CSV").write_text("")
+        (tmp_path / "dossiers" / "~$q1.xlsx").write_bytes(b"")  # Excel's lock file
+        (tmp_path / "dossiers" / "notes.txt").write_text("")
+        assert [p.name for p in find_exports(tmp_path)] == ["q1.xlsx", "q2.CSV"]
+
+    def test_the_demo_folder_is_not_a_real_export(self, tmp_path):
+        (tmp_path / "demo" / "dossiers").mkdir(parents=True)
+        (tmp_path / "demo" / "dossiers" / "x.csv").write_text("")
+        assert find_exports(tmp_path) == []
+
+
+def test_without_exports_the_synthetic_data_is_generated_and_cleaned(tmp_path):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    shutil.copytree(SEED_REPORTS, raw / "meetings")
+    result = _run(
+        "--raw", str(raw), "--processed", str(processed), "--scale", "0.03", "--until", "clean"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "generating synthetic data" in result.stdout
+    manifest = json.loads((processed / "manifest.json").read_text())
+    assert manifest["synthetic"] is True
+    mentions = pd.read_parquet(processed / "meeting_mentions.parquet")
+    assert len(mentions) == 17  # the real seed report is cleaned beside the synthetic register
+    assert (raw / "demo" / "truth.json").exists()
+
+
+def test_real_exports_win_over_the_synthetic_data(tmp_path):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    (raw / "dossiers").mkdir(parents=True)
+    shutil.copy(FIXTURES / "ingest" / "heldout_export.csv", raw / "dossiers")
+    result = _run("--raw", str(raw), "--processed", str(processed), "--until", "clean")
+    assert result.returncode == 0, result.stderr
+    assert "skipped: 1 real export" in result.stdout
+    assert not (raw / "demo").exists()
+    manifest = json.loads((processed / "manifest.json").read_text())
+    assert manifest["synthetic"] is False
+    assert len(pd.read_parquet(processed / "dossiers.parquet")) > 0
