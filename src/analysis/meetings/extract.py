@@ -226,6 +226,45 @@ def build_evidence(text: str, clause: Span, context: Span | None) -> str:
     return redact_people(" ".join(body.split()))
 
 
+def add_mentions(
+    mentions: dict[tuple[str, str, str], dict],
+    commune_list: CommuneList,
+    topic: str,
+    polarity: str,
+    evidence: str,
+) -> None:
+    """One mention per (commune, topic, polarity); the first evidence found is kept."""
+    for hit in commune_list.hits:
+        mentions.setdefault(
+            (hit.code, topic, polarity),
+            {
+                "commune_code": hit.code,
+                "commune_name": hit.name,
+                "topic": topic,
+                "polarity": polarity,
+                "evidence": evidence,
+            },
+        )
+
+
+def row_head(
+    text: str, folded: str, line: Span, sentence: Span, first: CommuneList
+) -> CommuneList | None:
+    """The list a whole row is about: "- Xã A: đúng hạn 100%; chưa có phòng tiếp dân".
+
+    A list that opens its line (after a bullet and lead words) and is followed by ':' — or
+    opens a bullet line as its subject — is the subject of every ';' clause of the sentence,
+    even the clauses that do not repeat its name.
+    """
+    if text[line.start : sentence.start].strip():
+        return None
+    if not SUBJECT_LEAD.match(folded[sentence.start : first.start]):
+        return None
+    after = folded[first.end : first.end + 3].lstrip()
+    bullet = is_bullet(text[line.start : line.end])
+    return first if after.startswith(":") or bullet else None
+
+
 def find_mentions(text: str, on: str | None = None) -> list[dict]:
     """One mention per (commune, topic, polarity), in reading order, from a prepared text.
 
@@ -281,18 +320,25 @@ def find_mentions(text: str, on: str | None = None) -> list[dict]:
                     continue
                 topic, polarity = judged
                 evidence = build_evidence(text, clause, line_context)
-                for hit in commune_list.hits:
-                    key = (hit.code, topic, polarity)
-                    mentions.setdefault(
-                        key,
-                        {
-                            "commune_code": hit.code,
-                            "commune_name": hit.name,
-                            "topic": topic,
-                            "polarity": polarity,
-                            "evidence": evidence,
-                        },
-                    )
+                add_mentions(mentions, commune_list, topic, polarity, evidence)
+            head = row_head(text, folded, line, sentence, lists[0])
+            for clause in clauses if head is not None else []:
+                if any(clause.start <= cl.start < clause.end for cl in lists):
+                    continue
+                judged = judge_list(
+                    folded,
+                    CommuneList(clause.start, clause.start, head.hits),
+                    (-1, len(text)),
+                    clause,
+                    clause,
+                    sentence,
+                    [],
+                    topic_cues,
+                    polarity_cues,
+                )
+                if judged is not None:
+                    evidence = build_evidence(text, Span(sentence.start, clause.end), None)
+                    add_mentions(mentions, head, *judged, evidence)
         if line_text.endswith(":"):
             heading, fresh_heading = split_sentences(text, line)[-1], True
         elif line_context is not None and (is_bullet(line_text) or fresh_heading):

@@ -284,6 +284,7 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("khang trang", "positive", "strong"),
     ("day du", "positive", "strong"),
     ("kip thoi", "positive", "intro"),
+    ("thuong xuyen", "positive", "intro"),
     ("nghiem tuc", "positive", "intro"),
     ("thuc hien 100", "positive", "strong"),
     ("khong co ho so tre", "positive", "strong"),
@@ -354,6 +355,11 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("bao cao", None, "strong"),
     ("cao diem", None, "strong"),
     ("to cao", None, "strong"),
+    # who leads a visit and where a place lies are no judgement ("dẫn đầu đoàn công tác",
+    # "nằm dưới chân núi")
+    ("dan dau doan", None, "strong"),
+    ("duoi chan", None, "strong"),
+    ("cap duoi", None, "strong"),
     ("nang cao hieu qua", None, "strong"),
     ("tang cuong hieu qua", None, "strong"),
     ("hieu qua hon", None, "strong"),
@@ -388,9 +394,12 @@ ANAPHORA = re.compile(
 )
 
 # Clause breaks inside a clause: contrast conjunctions start a new judgement.
+# A new grammatical subject after a comma or "và" ("…, và việc bố trí cán bộ tại xã B …",
+# "…, tình trạng hồ sơ trễ hẹn ở xã C …") also starts a new judgement.
 CONTRAST = re.compile(
     r",\s*(?=(?:nhung|song|tuy nhien|trong khi|nguoc lai|con (?:xa|cac|mot|nhieu|o|tai|lai|thi)|"
     r"con lai)\b)|\s(?=(?:nhung|tuy nhien)\s)"
+    r"|,\s*(?=(?:va\s+)?(?:viec|cong tac|tinh trang)\s)|\s(?=va\s+(?:viec|cong tac|tinh trang)\s)"
 )
 
 # Units above or beside a commune that share a commune's name ("huyện Ba Vì", "núi Ba Vì").

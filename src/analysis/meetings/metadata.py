@@ -42,7 +42,11 @@ _ONLINE = re.compile(
     r"|truc tuyen\s+(?:toi|den|voi)\s+(?:cac\s+)?(?:\d+\s+)?(?:diem|xa)"
 )
 _IN_PERSON = re.compile(rf"{_HEAD}{_GAP}truc tiep")
-_VENUE = re.compile(r"tai hoi truong|tai phong hop|tai tru so")
+# An inspection said to be on the spot is in person ("kiểm tra trực tiếp tại xã …"); a bare
+# "Đoàn kiểm tra" is not enough (it may have checked records remotely): format stays null.
+_VENUE = re.compile(
+    r"tai hoi truong|tai phong hop|tai tru so|(?:kiem tra|lam viec) (?:truc tiep|thuc te)"
+)
 _BOTH = re.compile(
     r"truc tiep\s+ket hop\s+(?:voi\s+)?(?:hinh thuc\s+)?truc tuyen"
     r"|truc tuyen\s+ket hop\s+(?:voi\s+)?(?:hinh thuc\s+)?truc tiep"
@@ -56,7 +60,7 @@ _POINTS = re.compile(
 _OPINIONS = re.compile(
     r"(\d{1,3})\s+(?:luot\s+)?(?:y kien|tham luan|luot phat bieu|dai bieu phat bieu|phat bieu)"
 )
-_CHAIR_WORD = re.compile(r"chu tri")
+_CHAIR_WORD = re.compile(r"chu tri|dan dau doan|lam truong doan")
 _DIRECTING_WORD = re.compile(r"(?:du va )?chi dao (?:hoi nghi|cuoc hop|buoi lam viec)")
 _HONORIFIC = re.compile(r"(?<![a-z])(?:dong chi|d/c|d\s*\.\s*c|ong|ba)\s+(?=[^\s])")
 _ROLE_WORD = re.compile(
