@@ -135,6 +135,12 @@ CASES = [
         NEG,
         ["Phong Vân", "Ba Trại"],
     ),
+    (
+        "Các xã Phú Châu, Thái Hòa duy trì làm việc sáng thứ Bảy hàng tuần.",
+        "saturday_service",
+        POS,
+        ["Phú Châu", "Thái Hòa"],
+    ),
 ]
 NOTHING = [
     "Đại biểu các xã Phú Sơn, Cổ Đô, Tản Hồng đã phát biểu ý kiến tại hội nghị.",
@@ -143,7 +149,22 @@ NOTHING = [
     "Xã Thụy An tiếp nhận 1.250 hồ sơ, xã Cam Thượng tiếp nhận 980 hồ sơ.",
     "UBND huyện Ba Vì có nhiều chuyển biến tích cực trong cải cách hành chính.",
     "Vườn quốc gia Ba Vì và núi Ba Vì thu hút khách du lịch.",
+    "Đồng chí Chủ tịch UBND huyện dẫn đầu đoàn công tác kiểm tra tại xã Phú Sơn, xã Cổ Đô.",
+    "Xã Minh Quang là xã miền núi nằm dưới chân núi Ba Vì.",
 ]
+
+
+def test_a_new_subject_after_va_viec_starts_a_new_judgement():
+    """A long sentence: the topic of the second judgement is its own, not the first one's."""
+    sentence = (
+        "Xã Vân Hòa chưa hoàn thành chỉ tiêu dịch vụ công trực tuyến và việc bố trí cán bộ "
+        "một cửa tại xã Yên Bài còn kiêm nhiệm, chưa phù hợp."
+    )
+    mentions = extract_meeting(sentence)["mentions"]
+    assert {(m["commune_name"], m["topic"], m["polarity"]) for m in mentions} == {
+        ("Vân Hòa", "online_services", NEG),
+        ("Yên Bài", "officer_arrangement", NEG),
+    }
 
 
 @pytest.mark.parametrize(

@@ -285,6 +285,7 @@ POLARITY_CUES: tuple[tuple[str, str | None, str], ...] = (
     ("day du", "positive", "strong"),
     ("kip thoi", "positive", "intro"),
     ("thuong xuyen", "positive", "intro"),
+    ("duy tri", "positive", "intro"),
     ("nghiem tuc", "positive", "intro"),
     ("thuc hien 100", "positive", "strong"),
     ("khong co ho so tre", "positive", "strong"),
