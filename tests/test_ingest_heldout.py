@@ -102,7 +102,6 @@ def scores(tmp_path_factory):
 KNOWN = {
     "h1_igate_xlsx": "signature footer below the total row is quarantined, with signers' names "
     "(read.classify_noise_rows should skip footer rows)",
-    "h3_dvc_semicolon_csv": "'Số biên nhận' outranks 'Mã số hồ sơ' as dossier_id",
     "h4_flag_online_xlsx": "channel given only as a 'Nộp trực tuyến (x)' mark column",
 }
 
@@ -150,3 +149,24 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        # a receipt number is the dossier id only when no dossier-number column exists
+        (["Mã số hồ sơ", "Số biên nhận"], {0: "dossier_id"}),
+        (["Số biên nhận", "Mã hồ sơ (mã vạch)"], {1: "dossier_id"}),
+        (["Số biên nhận", "Ngày nhận"], {0: "dossier_id", 1: "received_at"}),
+        (["Bộ phận tiếp nhận", "Phương thức tiếp nhận"], {0: "unit", 1: "channel"}),
+        (
+            ["Ngày, giờ nhận", "Deadline", "Result date"],
+            {0: "received_at", 1: "due_at", 2: "completed_at"},
+        ),
+        (["Chuyên viên thụ lý", "Hộ chiếu", "Giới tính", "Quê quán"], {0: "officer"}),
+    ],
+)
+def test_header_wordings_of_other_systems(headers, expected):
+    from analysis.ingest.columns import DOSSIER_SYNONYMS, map_columns
+
+    assert map_columns(headers, DOSSIER_SYNONYMS) == expected

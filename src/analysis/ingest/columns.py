@@ -32,6 +32,8 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "dossier code",
         "dossier number",
         "dossier no",
+        "receipt no",
+        "receipt number",
         "file code",
         "record id",
         "mahoso",
@@ -56,6 +58,10 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "co quan tiep nhan",
         "don vi",
         "noi tiep nhan",
+        "bo phan tiep nhan",
+        "don vi thu ly",
+        "receiving agency",
+        "receiving office",
         "don vi xu ly",
         "co quan giai quyet",
         "don vi giai quyet",
@@ -81,6 +87,10 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "kenhthuchien",
         "hinh thuc tiep nhan",
         "phuong thuc nop",
+        "phuong thuc tiep nhan",
+        "phuong thuc nop ho so",
+        "nop qua",
+        "kenh",
         "hinh thuc nop ho so",
         "kenh tiep nhan",
         "nguon ho so",
@@ -110,6 +120,12 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "ngay tiep nhan ho so",
         "ngay nhan ho so",
         "ngay gio tiep nhan",
+        "ngay gio nhan",
+        "thoi gian nhan",
+        "thoi gian nhan ho so",
+        "submitted",
+        "submission date",
+        "date submitted",
         "ngay nop ho so",
         "received",
         "received at",
@@ -138,6 +154,8 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "due date",
         "due at",
         "appointment date",
+        "deadline",
+        "appointment",
         "ngayhentra",
     ),
     "processing_days": (
@@ -167,6 +185,9 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "completed at",
         "completion date",
         "date completed",
+        "result date",
+        "date of completion",
+        "finished",
     ),
     "returned_at": (
         "tra ket qua",
@@ -197,6 +218,8 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "can bo xu ly",
         "nguoi xu ly",
         "can bo thu ly",
+        "chuyen vien thu ly",
+        "nguoi thu ly",
         "chuyen vien xu ly",
         "can bo giai quyet",
         "can bo tiep nhan",
@@ -204,6 +227,8 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "can bo",
         "officer",
         "handled by",
+        "handling officer",
+        "receiving officer",
     ),
     "ignore": (
         "hinh thuc tra ket qua",
@@ -232,6 +257,11 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "buoc xu ly",
         "nguoi ky",
         "lanh dao ky",
+        "notes",
+        "note",
+        "remarks",
+        "fee",
+        "fees",
     ),  # fmt: skip
     "apology_letter": (
         "thu xin loi",
@@ -277,6 +307,12 @@ PERSONAL_SYNONYMS: tuple[str, ...] = (
     "noi thuong tru",
     "noi cu tru",
     "ngay sinh",
+    "gioi tinh",
+    "ho chieu",
+    "so ho chieu",
+    "di dong",
+    "noi o",
+    "que quan",
     "nam sinh",
     "ma so thue",
     "applicant",
@@ -328,6 +364,20 @@ REGISTER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "opinions": ("so y kien phat bieu", "so y kien", "y kien phat bieu", "opinions"),
 }
 
+# Fallback wordings: a receipt number ("Số biên nhận") stands in for the dossier number only when
+# the export has no dossier-number column; beside "Mã số hồ sơ" it is an extra column. Ranked
+# below every ordinary match of any field (exact 300+, contained 200+; ordinary: 1000+ / 500+).
+WEAK_SYNONYMS: frozenset[str] = frozenset(
+    {
+        "so bien nhan",
+        "ma bien nhan",
+        "so phieu tiep nhan",
+        "ma tiep nhan",
+        "receipt no",
+        "receipt number",
+    }
+)
+
 DOSSIER_REQUIRED = ("dossier_id", "unit", "received_at")
 ROSTER_REQUIRED = ("name", "unit")
 REGISTER_REQUIRED = ("meeting_date",)
@@ -350,6 +400,8 @@ def score_header(header: str, synonyms: dict[str, tuple[str, ...]]) -> tuple[str
                 score = 500.0 + len(word)
             else:
                 continue
+            if word in WEAK_SYNONYMS:
+                score -= 700.0 if score >= 1000 else 300.0
             if score > best[1]:
                 best = (field, score)
     if best[0] is None and len(header) >= 5:
@@ -406,7 +458,7 @@ def header_match_count(cells: list[object], synonyms: dict[str, tuple[str, ...]]
         if (
             field is not None
             and field not in ("row_number", "ignore")
-            and score >= 500
+            and score >= 200
             or is_personal_header(header)
         ):
             count += 1
