@@ -225,7 +225,12 @@ def clean_dossiers(
     quarantine: list[pd.DataFrame] = []
     valid_frames = []
     deadlines: dict[str, int] = {}
-    if any(f["due_at"].isna().any() for _, _, _, f, _ in prepared):  # learn only when needed
+    # learn only when a row still valid lacks its appointment (only those rows get one computed;
+    # blank, total and quarantined rows without one do not count)
+    if any(
+        (f["due_at"].isna() & f["received_at"].notna() & r.isna()).any()
+        for _, _, _, f, r in prepared
+    ):
         with_due = [
             f[f["due_at"].notna() & r.isna()] for _, _, _, f, r in prepared
         ]  # valid rows only
