@@ -199,6 +199,10 @@ class CommuneResolver:
         self.on = _as_date(on)
         units = units_on(self.on)
         self.codes = set(units["code"])
+        # the span in which this set of units stood unchanged, for messages ("2008-08-01 to 2024-12-31")
+        self.period = f"{units['valid_from'].max():%Y-%m-%d} to " + (
+            f"{units['valid_to'].min():%Y-%m-%d}" if units["valid_to"].notna().all() else "now"
+        )
         self.by_folded: dict[str, str] = {fold(n): c for n, c in zip(units["name"], units["code"])}
         aliases = pd.read_csv(DATA_DIR / "aliases.csv", dtype=str)
         self.aliases: dict[str, str] = {
@@ -218,7 +222,7 @@ class CommuneResolver:
             if code in self.codes:
                 return Resolution(code, "code")
             return Resolution(
-                None, "unresolved", f"code {code} is not a unit of huyện Ba Vì on {self.on}"
+                None, "unresolved", f"code {code} is not a unit of huyện Ba Vì ({self.period})"
             )
         pair = _CODE_AND_NAME.match(raw)
         if pair:
@@ -249,7 +253,9 @@ class CommuneResolver:
                     "unresolved",
                     f"'{raw}' is ambiguous between {best[0][0]} and {best[1][0]}",
                 )
-        return Resolution(None, "unresolved", f"'{raw}' is not a unit of huyện Ba Vì on {self.on}")
+        return Resolution(
+            None, "unresolved", f"'{raw}' is not a unit of huyện Ba Vì ({self.period})"
+        )
 
     def _resolve_code_and_name(self, raw: str, code_text: str, name: str) -> Resolution:
         """A code written beside a name counts only when both designate the same unit."""
@@ -259,7 +265,7 @@ class CommuneResolver:
             return Resolution(
                 None,
                 "unresolved",
-                f"code {code} in '{raw}' is not a unit of huyện Ba Vì on {self.on}",
+                f"code {code} in '{raw}' is not a unit of huyện Ba Vì ({self.period})",
             )
         if by_name.code is not None and by_name.code != code:
             return Resolution(
