@@ -7,9 +7,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.errors import UserError
@@ -26,7 +28,7 @@ from analysis.ingest.dossiers import (
     map_channels,
     map_statuses,
     online_level_of,
-    resolve_units,
+    resolve_unit_codes,
 )
 from analysis.ingest.duplicates import deduplicate_dossiers
 from analysis.ingest.manifest import (
@@ -167,35 +169,45 @@ def prepare_dossier_table(
     frame["source_row"] = body["source_row"].astype("int64")
     if "processing_days" in body:
         frame["processing_days"] = column("processing_days").astype("string")
-    units = resolve_units(column("unit"), dates["received_at"].fillna(pd.Timestamp("2021-12-31")))
-    frame["commune_code"] = units["commune_code"].astype(STRING)
+    units = resolve_unit_codes(
+        column("unit"), dates["received_at"].fillna(pd.Timestamp("2021-12-31"))
+    )
+    frame["commune_code"] = units["commune_code"]
 
-    reasons = pd.Series(None, index=body.index, dtype="object")
-    reasons[noise.to_numpy()] = SKIPPED
+    # first failing rule per row, kept in numpy (object Series lookups cost a pass each)
+    reason_of = np.full(len(body), None, dtype=object)
+    open_rows = ~noise.to_numpy(dtype=bool)
+    reason_of[~open_rows] = SKIPPED
 
-    def flag(mask: pd.Series, reason: str | pd.Series) -> None:
-        target = mask & reasons.isna()
-        reasons.loc[target] = reason if isinstance(reason, str) else reason[target]
+    def flag(mask: pd.Series | np.ndarray, reason: str | Callable[[np.ndarray], object]) -> None:
+        target = np.asarray(mask, dtype=bool) & open_rows
+        if target.any():
+            reason_of[target] = reason if isinstance(reason, str) else reason(target)
+            open_rows[target] = False
 
     received_day = frame["received_at"].dt.normalize()
+    no_received = frame["received_at"].isna()
     flag(frame["dossier_id"].isna(), "missing dossier id")
     flag(
-        frame["received_at"].isna() & _raw_filled(body, "received_at", frame["received_at"].isna()),
+        no_received & _raw_filled(body, "received_at", no_received),
         "unparseable received date",
     )
-    flag(frame["received_at"].isna(), "missing received date")
+    flag(no_received, "missing received date")
+    unit_reason = units["unit_reason"].to_numpy(dtype=object)
     flag(
         frame["commune_code"].isna(),
-        "unknown unit: " + units["unit_reason"].fillna("no unit").astype(str),
+        lambda rows: np.array(
+            ["unknown unit: " + ("no unit" if pd.isna(r) else str(r)) for r in unit_reason[rows]],
+            dtype=object,
+        ),
     )
-    flag(
-        frame["channel"].isna() & _raw_filled(body, "channel", frame["channel"].isna()),
-        "unknown channel",
-    )
-    flag(frame["channel"].isna(), "missing channel")
+    no_channel = frame["channel"].isna()
+    flag(no_channel & _raw_filled(body, "channel", no_channel), "unknown channel")
+    flag(no_channel, "missing channel")
     for name in ("due_at", "completed_at", "returned_at"):
+        missing = dates[name].isna()
         flag(
-            dates[name].isna() & _raw_filled(body, name, dates[name].isna()),
+            missing & _raw_filled(body, name, missing),
             f"unparseable {name.removesuffix('_at')} date",
         )
     flag(dates["completed_at"].dt.normalize() < received_day, "completed before received")
@@ -205,6 +217,7 @@ def prepare_dossier_table(
         frame["status"].eq("resolved") & frame["completed_at"].isna(),
         "resolved without a result or return date",
     )
+    reasons = pd.Series(reason_of, index=body.index, dtype="object")
     return body, frame, reasons
 
 

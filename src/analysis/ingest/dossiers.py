@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.ingest.vector import STRING, factorize, map_distinct
 from analysis.reference.calendar import add_working_days, count_working_days
@@ -193,27 +195,48 @@ def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
     Each (period, spelling) pair is resolved once. A unit outside the district, the district
     itself ("huyện Ba Vì") or an ambiguous spelling stays unresolved: never guessed.
     """
-    period = unit_period_start(received_at)
-    out = pd.DataFrame(
-        {
-            "commune_code": pd.Series(None, index=units.index, dtype="object"),
-            "unit_reason": pd.Series(None, index=units.index, dtype="object"),
-        }
+    out = resolve_unit_codes(units, received_at)
+    out["commune_code"] = (
+        out["commune_code"].astype(object).where(out["commune_code"].notna(), None)
     )
+    return out
+
+
+def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
+    """`resolve_units` with commune_code as Arrow-backed strings (no million-object column)."""
+    period = unit_period_start(received_at)
+    # one small table of results for every (period, spelling), spread back with one take
+    position = np.full(len(units), -1, dtype=np.int64)
+    codes_of: list[object] = []
+    reasons_of: list[object] = []
     for start in period.dropna().unique():
-        mask = period.eq(start)
+        mask = period.eq(start).to_numpy()
         start = pd.Timestamp(start)
         on = date(2021, 12, 31) if start.year < 2025 else start.date()
         resolver = CommuneResolver(on)
-        codes, uniques = factorize(units[mask])
+        codes, uniques = factorize(units if mask.all() else units[mask])
         results = [resolver.resolve(strip_district_tail(u)) for u in uniques] + [
             resolver.resolve("")
         ]
-        code_of = np.array([r.code for r in results], dtype=object)
-        reason_of = np.array([r.reason for r in results], dtype=object)
-        out.loc[mask, "commune_code"] = code_of[codes]
-        out.loc[mask, "unit_reason"] = reason_of[codes]
-    return out
+        codes = np.where(codes < 0, len(uniques), codes) + len(codes_of)
+        position[mask] = codes
+        codes_of += [r.code for r in results]
+        reasons_of += [r.reason for r in results]
+    codes_of.append(None)  # rows without a period (no date): as before, neither code nor reason
+    reasons_of.append(None)
+    position[position < 0] = len(codes_of) - 1
+    dictionary = pa.array([None if c is None else str(c) for c in codes_of], type=pa.string())
+    commune_code = pc.take(dictionary, pa.array(position))
+    return pd.DataFrame(
+        {
+            "commune_code": pd.Series(
+                pd.arrays.ArrowStringArray(commune_code), index=units.index, dtype=STRING
+            ),
+            "unit_reason": pd.Series(
+                np.array(reasons_of, dtype=object)[position], index=units.index, dtype=object
+            ),
+        }
+    )
 
 
 def load_procedure_deadlines(path: Path = DEADLINES_PATH) -> dict[str, int]:
