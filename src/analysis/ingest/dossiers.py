@@ -311,21 +311,26 @@ def classify_outcome(frame: pd.DataFrame) -> pd.DataFrame:
     Finished: completed day > due day is late, < early, = on time. Unfinished: overdue when the
     export's as_of day is after the due day (đang giải quyết quá hạn), else within time.
     """
-    frame = frame.copy()
+    frame = frame.copy(deep=False)  # new columns only: the caller's frame is left as it was
     due, done, as_of = _days(frame["due_at"]), _days(frame["completed_at"]), _days(frame["as_of"])
     finished = frame["completed_at"].notna().to_numpy()
     has_due = frame["due_at"].notna().to_numpy()
-    outcome = np.select(
+    late = finished & (done > due)
+    code = np.select(
         [
-            finished & (done > due),
+            late,
             finished & (done < due),
             finished & (done == due),
             ~finished & has_due & (as_of > due),
         ],
-        ["late", "early", "on_time", "pending_overdue"],
-        default="pending_in_time",
+        [0, 1, 2, 3],
+        default=4,
+    ).astype(np.int8)
+    names = pa.array(["late", "early", "on_time", "pending_overdue", "pending_in_time"])
+    outcome = pc.take(names, pa.array(code))  # five words spread with one take, no object column
+    frame["outcome"] = pd.Series(
+        pd.arrays.ArrowStringArray(outcome), index=frame.index, dtype=STRING
     )
-    frame["outcome"] = pd.Series(outcome, index=frame.index, dtype=STRING)
-    is_late = pd.arrays.BooleanArray(finished & (done > due), ~finished)
+    is_late = pd.arrays.BooleanArray(late, ~finished)
     frame["is_late"] = pd.Series(is_late, index=frame.index)
     return frame

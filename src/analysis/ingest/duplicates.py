@@ -24,28 +24,42 @@ IDENTITY = ["dossier_id", "commune_code", "procedure", "channel", "status"]
 IDENTITY_DAYS = ["received_at", "due_at", "completed_at", "returned_at"]
 
 
-def ids_seen_twice(ids: pd.Series) -> pd.Series:
-    """True for every row whose id occurs more than once (factorize + bincount: no object copy)."""
-    codes, n_uniques = factorize_codes(ids)
-    counts = np.bincount(codes[codes >= 0], minlength=n_uniques)
+def ids_seen_twice(ids: pd.Series, codes: np.ndarray | None = None) -> pd.Series:
+    """True for every row whose id occurs more than once (factorize + bincount: no object copy).
+
+    `codes` (integer codes of the ids, -1 for missing) skips the factorizing when known."""
+    if codes is None:
+        codes, _ = factorize_codes(ids)
+    present = codes >= 0
+    counts = np.bincount(codes[present], minlength=int(codes.max(initial=-1)) + 1)
     seen = np.zeros(len(codes), dtype=bool)
-    seen[codes >= 0] = counts[codes[codes >= 0]] > 1
+    seen[present] = counts[codes[present]] > 1
     return pd.Series(seen, index=ids.index)
 
 
-def drop_identical_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def drop_identical_duplicates(
+    frame: pd.DataFrame, codes: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Keep the first of rows equal in every content column; return (kept, dropped).
 
     `frame` must be in (source_file, source_row) order, as `clean` concatenates it.
     """
-    dropped = pd.Series(False, index=frame.index)
-    shared_id = ids_seen_twice(frame["dossier_id"])  # only these can be duplicates
-    if shared_id.any():
-        key = identity_key(frame.loc[shared_id])
-        dropped[shared_id] = key.duplicated(keep="first").to_numpy(dtype=bool)
+    dropped = identical_rows(frame, codes)
     if not dropped.any():
         return frame, frame.iloc[0:0]
     return frame[~dropped], frame[dropped]
+
+
+def identical_rows(frame: pd.DataFrame, codes: np.ndarray | None = None) -> np.ndarray:
+    """True for each row equal in every content column to an earlier row (see `identity_key`)."""
+    dropped = np.zeros(len(frame), dtype=bool)
+    shared_id = ids_seen_twice(
+        frame["dossier_id"], codes
+    ).to_numpy()  # only these can be duplicates
+    if shared_id.any():
+        key = identity_key(frame[shared_id])
+        dropped[shared_id] = key.duplicated(keep="first").to_numpy(dtype=bool)
+    return dropped
 
 
 def identity_key(frame: pd.DataFrame) -> pd.DataFrame:
@@ -59,9 +73,11 @@ def identity_key(frame: pd.DataFrame) -> pd.DataFrame:
     return key
 
 
-def resolve_conflicting_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def resolve_conflicting_duplicates(
+    frame: pd.DataFrame, codes: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One row per dossier_id by the documented rule; return (kept, superseded)."""
-    shared_id = ids_seen_twice(frame["dossier_id"])
+    shared_id = ids_seen_twice(frame["dossier_id"], codes)
     if not shared_id.any():
         return frame, frame.iloc[0:0]
     single, frame = frame[~shared_id], frame[shared_id]
@@ -81,6 +97,11 @@ def resolve_conflicting_duplicates(frame: pd.DataFrame) -> tuple[pd.DataFrame, p
 
 def deduplicate_dossiers(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Apply both rules; return (clean, identical duplicates, superseded conflicting duplicates)."""
-    kept, identical = drop_identical_duplicates(frame)
-    kept, conflicting = resolve_conflicting_duplicates(kept)
+    codes, _ = factorize_codes(frame["dossier_id"])  # once: the ids of the kept rows are a subset
+    dropped = identical_rows(frame, codes)
+    if dropped.any():
+        kept, identical, codes = frame[~dropped], frame[dropped], codes[~dropped]
+    else:
+        kept, identical = frame, frame.iloc[0:0]
+    kept, conflicting = resolve_conflicting_duplicates(kept, codes)
     return kept, identical, conflicting

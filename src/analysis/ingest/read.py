@@ -363,7 +363,9 @@ def classify_noise_rows(
     """
     cells = body.drop(columns=["source_row"], errors="ignore")
     # cheap bound first: a row with more than 3 non-null cells is noise only if its keys are blank
-    n_notna = cells.notna().sum(axis=1)
+    n_notna = pd.Series(np.zeros(len(cells), dtype=np.int64), index=body.index)
+    for column in cells:  # column by column: a frame-wide notna().sum(axis=1) is far slower
+        n_notna += cells[column].notna().to_numpy()
     keys = [k for k in key_columns if k in cells]
     keys_blank = pd.Series(True, index=body.index)
     for key in keys:
