@@ -54,7 +54,7 @@ from analysis.ingest.read import (
     read_table,
 )
 from analysis.ingest.register import MEETING_COLUMNS, build_meetings
-from analysis.ingest.vector import STRING, clean_text_column, filled, map_distinct
+from analysis.ingest.vector import STRING, clean_text_column, filled, filter_rows, map_distinct
 from analysis.text import normalize_text
 
 DOSSIER_COLUMNS = [
@@ -277,7 +277,7 @@ def clean_dossiers(
                 )
             )
             entry["rows_quarantined"] += len(broken)
-        valid_frames.append(frame[reasons.isna()])
+        valid_frames.append(filter_rows(frame, reasons.isna().to_numpy()))
     if valid_frames:
         # files in path order, rows in file order (one export: no copy)
         one = len(valid_frames) == 1

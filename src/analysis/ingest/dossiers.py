@@ -268,11 +268,12 @@ def fill_missing_due_dates(
     frame: pd.DataFrame, deadlines: dict[str, int], saturday_counts: bool = False
 ) -> pd.DataFrame:
     """Compute absent appointments in working days from intake (Vietnam holidays), flagged `due_at_computed`."""
-    frame = frame.copy()
     missing = frame["due_at"].isna() & frame["received_at"].notna()
     if not missing.any():
+        frame = frame.copy(deep=False)  # one new column: the caller's frame is left as it was
         frame["due_at_computed"] = False
         return frame
+    frame = frame.copy()
     days = map_distinct(
         frame.loc[missing, "procedure"], lambda p: deadlines.get(fold(p)), "float64"
     )

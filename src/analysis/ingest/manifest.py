@@ -91,7 +91,7 @@ def now_utc() -> str:
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
     """Parquet without the index; deterministic for the same frame (no timestamps inside)."""
-    table = pa.Table.from_pandas(frame.reset_index(drop=True), preserve_index=False)
+    table = pa.Table.from_pandas(frame, preserve_index=False)  # the index is never written
     pq.write_table(table, path, compression="snappy")
 
 

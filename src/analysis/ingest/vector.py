@@ -106,3 +106,21 @@ def clean_text_column(values: pd.Series) -> pd.Series:
     arr = pc.utf8_trim_whitespace(arr)
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
     return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype=STRING)
+
+
+def filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    """`frame[keep]` for a boolean mask, Arrow-backed text filtered by Arrow (no index gather)."""
+    keep = np.asarray(keep, dtype=bool)
+    if keep.all():
+        return frame
+    index = frame.index[keep]
+    mask = pa.array(keep)
+    columns = {}
+    for name in frame.columns:
+        values = frame[name]
+        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+            kept = pc.filter(values.array._pa_array, mask)  # noqa: SLF001
+            columns[name] = pd.Series(pd.arrays.ArrowStringArray(kept), index=index, dtype=STRING)
+        else:
+            columns[name] = pd.Series(values.array[keep], index=index, name=name)
+    return pd.DataFrame(columns, index=index, copy=False)
