@@ -100,8 +100,6 @@ def scores(tmp_path_factory):
 
 # Known failures whose fix lies outside columns.py (see the report of the held-out review).
 KNOWN = {
-    "h1_igate_xlsx": "signature footer below the total row is quarantined, with signers' names "
-    "(read.classify_noise_rows should skip footer rows)",
     "h4_flag_online_xlsx": "channel given only as a 'Nộp trực tuyến (x)' mark column",
 }
 

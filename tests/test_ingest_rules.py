@@ -360,6 +360,64 @@ class TestNoiseRows:
         # the last row has data but no id: it goes to quarantine, not to the skipped count
         assert noise.tolist() == [True, True, True, True, False, False]
 
+    def test_signature_footer_rows_are_skipped_not_quarantined(self):
+        body = pd.DataFrame(
+            {
+                "row_number": ["1", "Tổng số: 1", None, None, None, "Ba Vì, ngày 31 tháng 12 năm 2021"],
+                "dossier_id": ["A-1", None, "Người lập biểu", "(Ký, ghi rõ họ tên)", "Lê Thị Lan", None],
+                "received_at": ["01/03/2021", None, None, None, None, None],
+                "completed_at": [None, None, "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH", "Trần Văn Ký", None],
+                "unit": ["Phong Vân", None, None, None, None, None],
+                "source_row": [5, 6, 7, 8, 9, 10],
+            }
+        )  # fmt: skip
+        keys = ["dossier_id", "received_at"]
+        noise = classify_noise_rows(body, keys, {}, footer_keys=keys)
+        assert noise.tolist() == [False, True, True, True, True, True]
+        assert noise.attrs["footer_row"] == 6
+
+    def test_a_signature_label_is_noise_even_without_a_total_row(self):
+        body = pd.DataFrame(
+            {
+                "dossier_id": ["A-1", "Thủ trưởng đơn vị", "B-2"],
+                "received_at": ["01/03/2021", None, None],
+                "unit": ["Phong Vân", "Người lập biểu", "Phong Vân"],
+                "source_row": [5, 6, 7],
+            }
+        )
+        keys = ["dossier_id", "received_at"]
+        noise = classify_noise_rows(body, keys, {}, footer_keys=keys)
+        # a real dossier number below the footer start is still a row to quarantine
+        assert noise.tolist() == [False, True, False]
+
+    def test_rows_without_a_key_above_any_total_row_still_go_to_quarantine(self):
+        body = pd.DataFrame(
+            {
+                "dossier_id": [None, "A-1"],
+                "received_at": [None, "01/03/2021"],
+                "unit": ["Phong Vân", "Phong Vân"],
+                "procedure": ["Đăng ký khai sinh", "Đăng ký khai sinh"],
+                "source_row": [5, 6],
+            }
+        )
+        keys = ["dossier_id", "received_at"]
+        assert classify_noise_rows(body, keys, {}, footer_keys=keys).tolist() == [False, False]
+
+    @pytest.mark.parametrize(
+        ("line", "in_footer", "noise"),
+        [
+            (",,Người lập biểu,,,,KT. CHỦ TỊCH,,", False, True),
+            ('"Ba Vì, ngày 31 tháng 12 năm 2021",,,', False, True),
+            (",,Lê Thị Lan,,,,Trần Văn Ký,,", True, True),
+            (",,Lê Thị Lan,,,,Trần Văn Ký,,", False, False),
+            ("1,A-1,Phong Vân,01/03/2021,x,y", True, False),
+        ],
+    )
+    def test_csv_footer_lines_are_noise(self, line, in_footer, noise):
+        from analysis.ingest.read import is_noise_text
+
+        assert is_noise_text(line, in_footer) is noise
+
 
 class TestReadText:
     @pytest.mark.parametrize(

@@ -128,7 +128,10 @@ def prepare_dossier_table(
         for i, name in mapping.items()
         if name in ("dossier_id", "received_at")
     }
-    noise = classify_noise_rows(body, ["dossier_id", "received_at"], keys)
+    noise = classify_noise_rows(
+        body, ["dossier_id", "received_at"], keys, footer_keys=["dossier_id", "received_at"]
+    )
+    table.footer_row = noise.attrs.get("footer_row")
     table.rows_skipped += int(noise.sum())  # kept in place (marked SKIPPED): filtering costs a copy
 
     def column(name: str) -> pd.Series:
@@ -261,10 +264,13 @@ def clean_dossiers(
         bad = reasons.notna() & reasons.ne(SKIPPED)
         quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
         entry["rows_quarantined"] += int(bad.sum())
-        malformed = [(n, text) for n, text in table.malformed_rows]
-        noise = sum(is_noise_text(text) for _, text in malformed)
-        entry["rows_skipped"] += noise
-        broken = [n for n, text in malformed if not is_noise_text(text)]
+        footer_row = table.footer_row
+        skip = [
+            is_noise_text(text, footer_row is not None and n > footer_row)
+            for n, text in table.malformed_rows
+        ]
+        entry["rows_skipped"] += sum(skip)
+        broken = [n for (n, _), s in zip(table.malformed_rows, skip, strict=True) if not s]
         if broken:
             quarantine.append(
                 pd.DataFrame(

@@ -17,8 +17,10 @@ from analysis.ingest.vector import STRING, as_arrow_strings
 QUARANTINE_COLUMNS = ["source_file", "source_row", "dossier_id", "reason"]
 RAW_PREFIX = "raw_"
 _FORMULA_START = r"^[=+\-@\t\r]"
-# raw columns never copied to quarantine (personal or pseudonymised elsewhere)
-PERSONAL_RAW = {"officer", "name"}
+# raw columns never copied to quarantine (personal or pseudonymised elsewhere; a register's
+# "Chủ trì" cell often holds the chair's name). Only mapped columns reach here at all: personal
+# and unrecognised columns are never loaded (columns.map_columns is a whitelist).
+PERSONAL_RAW = {"officer", "name", "chair_role"}
 
 
 def make_formula_safe(values: pd.Series) -> pd.Series:

@@ -36,6 +36,16 @@ MIN_HEADER_MATCHES = 3
 DELIMITERS = (",", ";", "\t", "|")
 ENCODINGS = ("utf-8-sig", "utf-16", "cp1258", "cp1252")
 _TOTAL_ROW = re.compile(r"^(tong cong|tong so|tong|cong|total|sum|grand total)\b")
+# signature block and place-and-date line under a report (folded): never data, often names
+_FOOTER_LABEL = re.compile(
+    r"^(nguoi lap( bieu)?|nguoi ky|nguoi kiem tra|nguoi duyet|nguoi tong hop|ke toan"
+    r"|thu truong( don vi| co quan)?|(kt|tm|tl|q|ktl) (chu tich|truong|giam doc|ubnd|uy ban)"
+    r"|(pho )?chu tich( ubnd)?|(pho )?truong (phong|bo phan|ban)|(pho )?giam doc|lanh dao"
+    r"|xac nhan cua|noi nhan|ky ghi ro|ky ten|ky va ghi ro|ky dong dau|ky ho ten|da ky"
+    r"|prepared by|approved by|signature|signed)\b"
+    r"|^([^\d]{0,40} )?ngay( \d{1,2})? thang( \d{1,2})? nam\b"
+)
+FOOTER_MAX_CELLS = 6  # a signature row holds a few labels or names, never a whole record
 
 
 @dataclass
@@ -54,6 +64,7 @@ class RawTable:
     malformed_rows: list[tuple[int, str]] = field(
         default_factory=list
     )  # csv lines, wrong field count (in memory only)
+    footer_row: int | None = None  # first total or signature row (set when noise is classified)
 
     @property
     def as_of_title(self) -> pd.Timestamp | None:
@@ -355,11 +366,20 @@ def read_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> list[Ra
 
 
 def classify_noise_rows(
-    body: pd.DataFrame, key_columns: list[str], header_values: dict[str, str]
+    body: pd.DataFrame,
+    key_columns: list[str],
+    header_values: dict[str, str],
+    footer_keys: list[str] | None = None,
 ) -> pd.Series:
-    """True for rows to skip: blank, a lone label, a total row ('Tổng cộng: N hồ sơ') or a repeated header.
+    """True for rows to skip: blank, a lone label, a total row ('Tổng cộng: N hồ sơ'), a repeated
+    header, or a footer row (signature block, place-and-date line).
 
-    Rows with two or more filled fields but no key are NOT noise: they go to quarantine.
+    Footer rows are rows whose first text is a signature label ("Người lập biểu", "KT. CHỦ TỊCH",
+    "(Ký, ghi rõ họ tên)", "Ba Vì, ngày 31 tháng 12 năm 2021") and, with `footer_keys`, rows
+    below the first total or signature row whose keys hold no digit at all (a signer's name in
+    the id column is no dossier number; a date always has digits). The start of that footer
+    (its source_row, or None) is left in `noise.attrs["footer_row"]`.
+    Other rows with two or more filled fields but no key are NOT noise: they go to quarantine.
     """
     cells = body.drop(columns=["source_row"], errors="ignore")
     # cheap bound first: a row with more than 3 non-null cells is noise only if its keys are blank
@@ -378,24 +398,76 @@ def classify_noise_rows(
             {c: filled(subset[c]) for c in subset}, index=subset.index
         ).sum(axis=1)
     noise = n_filled.eq(0) | (n_filled.le(1) & keys_blank)
-    few = n_filled.between(1, 3) & ~noise
+    few = n_filled.between(1, 3)  # lone labels are noise already; a total row is told apart
+    footer = np.zeros(len(cells), dtype=bool)  # total and signature rows: where a footer starts
     if few.any():
         # rows with 1-3 filled cells are rare (totals, labels): a per-row scan is fine here
         first_text = cells[few].astype("object").apply(_first_text, axis=1)
-        noise.loc[few] = first_text.map(_fold_head).str.match(_TOTAL_ROW.pattern).to_numpy()
+        total = first_text.map(_fold_head).str.match(_TOTAL_ROW.pattern).to_numpy()
+        noise.loc[few] = noise[few].to_numpy() | total
+        footer[few.to_numpy()] = total
+    id_key = keys[0] if keys else None
+    no_id = ~_has_digit(cells[id_key]) if id_key else np.ones(len(cells), dtype=bool)
+    sparse = (n_filled.between(1, FOOTER_MAX_CELLS).to_numpy() & no_id) & ~noise.to_numpy()
+    if sparse.any():
+        # rows without a dossier number and few cells are rare: their first text, column by column
+        folded = _first_texts(cells[sparse]).map(_fold_head)
+        label = folded.str.match(_FOOTER_LABEL.pattern).fillna(False).to_numpy(dtype=bool)
+        rows = np.flatnonzero(sparse)[label]
+        noise.iloc[rows] = True
+        footer[rows] = True
+    footer_row = None
+    if footer.any():
+        start = int(np.argmax(footer))
+        if "source_row" in body:
+            footer_row = int(body["source_row"].iloc[start])
+        if footer_keys:
+            below = np.arange(len(cells)) > start
+            no_key = below.copy()
+            for key in footer_keys:
+                if key in cells:
+                    no_key &= ~_has_digit(cells[key])
+            noise |= no_key
     for column, header in header_values.items():
         wanted = normalize_text(header).lower()
         if column in cells and wanted:
             text = pc.utf8_lower(pc.utf8_trim_whitespace(as_arrow_strings(cells[column])))
             repeated = pc.fill_null(pc.equal(text, wanted), False).to_numpy(zero_copy_only=False)
             noise |= repeated
-    return noise.astype(bool)
+    noise = noise.astype(bool)
+    noise.attrs["footer_row"] = footer_row
+    return noise
 
 
-def is_noise_text(text: str) -> bool:
-    """True for a raw csv line that is blank (only delimiters) or a total row."""
-    folded = fold(text[:60])
-    return not folded or bool(_TOTAL_ROW.match(folded))
+def is_noise_text(text: str, in_footer: bool = False) -> bool:
+    """True for a raw csv line that is blank (only delimiters), a total row or a footer row: a
+    signature label or place-and-date line, or (below the footer's start) a line without digits."""
+    folded = fold(text[:80])
+    return (
+        not folded
+        or bool(_TOTAL_ROW.match(folded))
+        or bool(_FOOTER_LABEL.match(folded))
+        or (in_footer and not re.search(r"\d", text))
+    )
+
+
+def _has_digit(values: pd.Series) -> np.ndarray:
+    """True where a cell holds a digit (date cells and numbers always do)."""
+    if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
+        return values.notna().to_numpy()
+    found = pc.match_substring_regex(as_arrow_strings(values), r"\d")
+    return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _first_texts(cells: pd.DataFrame) -> pd.Series:
+    """The first filled cell of each row as text, column by column (no per-row Python loop)."""
+    first = pd.Series(pd.NA, index=cells.index, dtype=STRING)
+    for column in cells:
+        values = cells[column]
+        take = (first.isna() & filled(values)).to_numpy()
+        if take.any():
+            first[take] = pd.array(as_arrow_strings(values[take]), dtype=STRING)
+    return first.fillna("")
 
 
 def _first_text(row: pd.Series) -> str:
