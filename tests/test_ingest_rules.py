@@ -14,6 +14,7 @@ from analysis.ingest.dossiers import (
     classify_outcome,
     fill_missing_due_dates,
     learn_procedure_deadlines,
+    online_flag_of,
     online_level_of,
     resolve_units,
     status_of,
@@ -594,3 +595,75 @@ def test_csv_rows_with_trimmed_trailing_cells_are_data_and_longer_rows_are_flagg
         "source_row"
     ].tolist() == [2, 3, 5]
     assert [n for n, _ in table.malformed_rows] == [4] and table.rows_read == 4
+
+
+class TestOnlineFlag:
+    @pytest.mark.parametrize(
+        "header", ["Nộp trực tuyến (x)", "Hồ sơ trực tuyến", "Trực tuyến", "TRUC TUYEN (X)"]
+    )
+    def test_online_mark_headers_map_to_online_flag(self, header):
+        mapping = cols.map_columns(
+            ["Mã hồ sơ", header, "Mức độ DVC trực tuyến"], cols.DOSSIER_SYNONYMS
+        )
+        assert mapping == {0: "dossier_id", 1: "online_flag", 2: "online_level"}
+
+    def test_a_channel_column_keeps_its_name_beside_a_mark_column(self):
+        mapping = cols.map_columns(["Hình thức nộp", "Nộp trực tuyến (x)"], cols.DOSSIER_SYNONYMS)
+        assert mapping == {0: "channel", 1: "online_flag"}
+
+    @pytest.mark.parametrize(
+        ("raw", "channel"),
+        [
+            ("x", "online"),
+            ("X", "online"),
+            ("có", "online"),
+            (1, "online"),
+            (1.0, "online"),
+            ("✓", "online"),
+            (True, "online"),
+            (None, "in_person"),
+            ("", "in_person"),
+            ("  ", "in_person"),
+            ("0", "in_person"),
+            ("Không", "in_person"),
+            ("-", "in_person"),
+            ("hỏi lại", None),
+        ],
+    )
+    def test_marks_mean_online_and_blanks_in_person(self, raw, channel):
+        assert online_flag_of(raw) == channel
+
+    def test_export_with_only_a_mark_column_gets_its_channel(self, tmp_path):
+        from analysis.ingest.clean import clean_all
+
+        raw = tmp_path / "raw"
+        (raw / "dossiers").mkdir(parents=True)
+        (raw / "dossiers" / "so.csv").write_text(
+            "Mã hồ sơ,Đơn vị,Ngày nhận,Hạn xử lý,Ngày xử lý xong,Tình trạng,Nộp trực tuyến (x)\n"
+            "A-1,Phong Vân,01/03/2021,05/03/2021,04/03/2021,Hoàn thành,x\n"
+            "A-2,Phong Vân,01/03/2021,05/03/2021,04/03/2021,Hoàn thành,\n"
+            "A-3,Phong Vân,01/03/2021,05/03/2021,04/03/2021,Hoàn thành,✓\n"
+            "A-4,Phong Vân,01/03/2021,05/03/2021,04/03/2021,Hoàn thành,hỏi lại\n",
+            encoding="utf-8",
+        )
+        out = tmp_path / "out"
+        clean_all(raw, out, meetings_dirs=[tmp_path / "none"], secret_path=tmp_path / "secret")
+        dossiers = pd.read_parquet(out / "dossiers.parquet")
+        assert dict(zip(dossiers["dossier_id"], dossiers["channel"], strict=True)) == {
+            "A-1": "online",
+            "A-2": "in_person",
+            "A-3": "online",
+        }
+        quarantine = pd.read_csv(out / "quarantine.csv", dtype=str)
+        assert quarantine["reason"].tolist() == ["unknown channel"]
+
+    def test_without_channel_or_mark_column_the_error_names_both(self, tmp_path):
+        from analysis.errors import UserError
+        from analysis.ingest.read import read_table
+
+        path = tmp_path / "no_channel.csv"
+        path.write_text("Mã hồ sơ,Đơn vị,Ngày nhận\nA-1,Phong Vân,01/03/2021\n", encoding="utf-8")
+        with pytest.raises(UserError, match="required column 'channel' or 'online_flag'"):
+            read_table(
+                path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED + ("channel|online_flag",)
+            )

@@ -26,6 +26,7 @@ from analysis.ingest.dossiers import (
     learn_procedure_deadlines,
     load_procedure_deadlines,
     map_channels,
+    map_online_flags,
     map_statuses,
     online_level_of,
     resolve_unit_codes,
@@ -151,7 +152,10 @@ def prepare_dossier_table(
     frame["dossier_id"] = clean_text_column(column("dossier_id"))
     frame["procedure"] = _text_or_na(column("procedure"))
     frame["field"] = map_distinct(column("field"), canonical_field, STRING)
-    frame["channel"] = map_channels(column("channel")).astype(STRING)
+    # the channel column, else an online mark column (marked = online, blank = in person)
+    channel_source = "online_flag" if "channel" not in body and "online_flag" in body else "channel"
+    to_channel = map_online_flags if channel_source == "online_flag" else map_channels
+    frame["channel"] = to_channel(column(channel_source)).astype(STRING)
     frame["online_level"] = map_distinct(column("online_level"), online_level_of, STRING)
     for name in DATE_FIELDS:
         frame[name] = dates[name]
@@ -205,7 +209,7 @@ def prepare_dossier_table(
         ),
     )
     no_channel = frame["channel"].isna()
-    flag(no_channel & _raw_filled(body, "channel", no_channel), "unknown channel")
+    flag(no_channel & _raw_filled(body, channel_source, no_channel), "unknown channel")
     flag(no_channel, "missing channel")
     for name in ("due_at", "completed_at", "returned_at"):
         missing = dates[name].isna()
@@ -232,7 +236,9 @@ def clean_dossiers(
     for path in files:
         source = relative_name(path, [raw_dir])
         entry = entries[source]
-        for table in read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED + ("channel",)):
+        for table in read_table(
+            path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,)
+        ):
             body, frame, reasons = prepare_dossier_table(table, source, secret)
             entry["rows_read"] += table.rows_read
             entry["rows_skipped"] += table.rows_skipped

@@ -98,6 +98,21 @@ DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
         "channel",
         "submission channel",
     ),
+    # a mark column ("Nộp trực tuyến (x)": x / có / 1 / ✓ = online, blank = in person), used for
+    # the channel only when the export has no channel column
+    "online_flag": (
+        "nop truc tuyen",
+        "nop truc tuyen x",
+        "ho so truc tuyen",
+        "ho so truc tuyen x",
+        "ho so nop truc tuyen",
+        "truc tuyen",
+        "truc tuyen x",
+        "nop online",
+        "online",
+        "submitted online",
+        "online submission",
+    ),
     "online_level": (
         "muc do",
         "muc do dvc",
@@ -379,6 +394,8 @@ WEAK_SYNONYMS: frozenset[str] = frozenset(
 )
 
 DOSSIER_REQUIRED = ("dossier_id", "unit", "received_at")
+# how the channel may be given: a channel column, else an online mark column ("a|b": either will do)
+DOSSIER_CHANNEL_REQUIRED = "channel|online_flag"
 ROSTER_REQUIRED = ("name", "unit")
 REGISTER_REQUIRED = ("meeting_date",)
 FUZZY_HEADER_MIN = 88.0

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.ingest.vector import STRING, factorize, map_distinct
+from analysis.ingest.vector import STRING, cell_text, factorize, map_distinct
 from analysis.reference.calendar import add_working_days, count_working_days
 from analysis.reference.units import CommuneResolver
 from analysis.text import fold, normalize_text
@@ -75,6 +75,32 @@ def channel_of(value: object) -> str | None:
     if "truc tiep" in key or "tai quay" in key or "mot cua" in key or "in person" in key:
         return "in_person"
     return None
+
+
+_CHECK_MARKS = ("✓", "✔", "☑", "✅", "√", "☒", "⊠")
+_FLAG_SET = {"x", "co", "1", "yes", "y", "true", "v", "dung", "online", "truc tuyen"}
+_FLAG_UNSET = {"0", "khong", "no", "n", "false", "truc tiep"}
+
+
+def online_flag_of(value: object) -> str | None:
+    """A mark column ("Nộp trực tuyến (x)"): x / X / có / 1 / ✓ -> online, blank or 0 / không ->
+    in_person, anything else unknown (None: the row goes to quarantine, never guessed)."""
+    text = cell_text(value)
+    if text is not None and any(mark in text for mark in _CHECK_MARKS):
+        return "online"
+    key = fold(text)
+    if not key:
+        return "in_person"  # an unmarked cell: not submitted online
+    if key in _FLAG_SET:
+        return "online"
+    if key in _FLAG_UNSET:
+        return "in_person"
+    return None
+
+
+def map_online_flags(values: pd.Series) -> pd.Series:
+    """Channel per row from an online mark column (None when the mark is not understood)."""
+    return _map_distinct(values, online_flag_of)
 
 
 def online_level_of(value: object) -> str | None:

@@ -115,12 +115,19 @@ def _require(
     synonyms: dict,
     where: str,
 ) -> None:
+    """Every required column found; a name "a|b" is satisfied by either column."""
     found = set(mapping.values())
     for name in required:
-        if name not in found:
-            near = closest_headers(name, headers, synonyms, set(mapping))
+        choices = name.split("|")
+        if not found.intersection(choices):
+            near = closest_headers(choices[0], headers, synonyms, set(mapping))
             hint = f"; closest headers found: {', '.join(repr(h) for h in near)}" if near else ""
-            raise UserError(f"{where}: required column '{name}' not found in header row{hint}")
+            wanted = "' or '".join(choices)
+            raise UserError(f"{where}: required column '{wanted}' not found in header row{hint}")
+
+
+def _names(required: tuple[str, ...]) -> str:
+    return ", ".join(name.replace("|", " or ") for name in required)
 
 
 def _sheet_grid(path: Path) -> dict[str, pd.DataFrame]:
@@ -176,7 +183,7 @@ def read_spreadsheet(path: Path, synonyms: dict, required: tuple[str, ...]) -> l
             raise UserError(f"{path.name}: the workbook is empty (sheets: {names})")
         near = [normalize_text(c) for c in best_miss[2] if normalize_text(c)][:6]
         raise UserError(
-            f"{path.name}: no sheet has a header row with the required columns {', '.join(required)} "
+            f"{path.name}: no sheet has a header row with the required columns {_names(required)} "
             f"(sheets: {names}; best candidate in sheet '{best_miss[1]}': {near})"
         )
     return tables
@@ -225,7 +232,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
     if score < MIN_HEADER_MATCHES:
         first = [line[:80] for line in head_lines[:3]]
         raise UserError(
-            f"{path.name}: no header row with the required columns {', '.join(required)} "
+            f"{path.name}: no header row with the required columns {_names(required)} "
             f"in the first {HEADER_SCAN_ROWS} lines (first lines: {first})"
         )
     below = (
