@@ -511,7 +511,8 @@ class TestMoreWordings:
             ("Đã có kết quả, chưa trả", "resolved"),
             ("Chưa có kết quả", "pending"),
             ("Hồ sơ đã được giải quyết", "resolved"),
-            ("Đang chờ trả kết quả", "pending"),
+            # the result exists and only awaits hand-over: resolved (DOMAIN.md, end of processing)
+            ("Đang chờ trả kết quả", "resolved"),
         ],
     )
     def test_negated_and_passive_status_words(self, raw, status):
@@ -667,3 +668,60 @@ class TestOnlineFlag:
             read_table(
                 path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED + ("channel|online_flag",)
             )
+
+
+class TestOtherSystemsVocabulary:
+    @pytest.mark.parametrize(
+        ("raw", "status"),
+        [
+            ("Rejected", "refused"),
+            ("Trả lại", "refused"),
+            ("Trả lại hồ sơ", "refused"),
+            ("Đã trả lại hồ sơ", "refused"),
+            ("Dừng xử lý", "withdrawn"),
+            ("Ngừng giải quyết", "withdrawn"),
+            ("Tạm dừng xử lý", "pending"),
+            ("Chờ trả kết quả", "resolved"),
+            ("Đã có kết quả, chờ trả", "resolved"),
+            ("Chờ phê duyệt", "pending"),
+            ("Hoàn thành đúng hạn", "resolved"),
+            ("Đã trả kết quả", "resolved"),
+        ],
+    )
+    def test_status_words_of_other_systems(self, raw, status):
+        assert status_of(raw) == status
+
+    @pytest.mark.parametrize(
+        ("raw", "channel"),
+        [
+            ("VNeID", "online"),
+            ("Ứng dụng VNeID", "online"),
+            ("Cổng dịch vụ công", "online"),
+            ("DVC trực tuyến", "online"),
+            ("Online", "online"),
+            ("Walk-in", "in_person"),
+            ("Tại bộ phận một cửa", "in_person"),
+            ("Bưu điện", "postal"),
+            ("Qua dịch vụ bưu chính", "postal"),
+            ("BCCI", "postal"),
+        ],
+    )
+    def test_channel_words_of_other_systems(self, raw, channel):
+        assert channel_of(raw) == channel
+
+    def test_a_tiny_frame_maps_status_and_channel_once_per_spelling(self):
+        from analysis.ingest.dossiers import map_channels, map_statuses
+
+        frame = pd.DataFrame(
+            {
+                "status": ["Rejected", "Dừng xử lý", "Chờ trả kết quả", "Rejected", None],
+                "channel": ["VNeID", "Walk-in", "BCCI", "VNeID", None],
+            },
+            dtype="string[pyarrow]",
+        )
+        assert map_statuses(frame["status"]).tolist() == [
+            "refused", "withdrawn", "resolved", "refused", None,
+        ]  # fmt: skip
+        assert map_channels(frame["channel"]).tolist() == [
+            "online", "in_person", "postal", "online", None,
+        ]  # fmt: skip

@@ -54,12 +54,16 @@ def channel_of(value: object) -> str | None:
         "tai quay",
         "nop truc tiep",
         "offline",
+        "walk in",
+        "walkin",
     ):
         return "in_person"
     if key in ("2", "online", "truc tuyen", "qua mang", "internet") or key.startswith(
         ("dvc", "cong dvc")
     ):
         return "online"
+    if "vneid" in key.split() or "vneid" in key.replace(" ", ""):
+        return "online"  # the national identity app (VNeID) submits through the DVC portal
     if key in ("3", "bcci", "buu chinh", "buu dien", "post", "postal"):
         return "postal"
     if "buu chinh" in key or "bcci" in key or "buu dien" in key or "post" in key:
@@ -72,7 +76,13 @@ def channel_of(value: object) -> str | None:
         or "cong dvc" in key
     ):
         return "online"
-    if "truc tiep" in key or "tai quay" in key or "mot cua" in key or "in person" in key:
+    if (
+        "truc tiep" in key
+        or "tai quay" in key
+        or "mot cua" in key
+        or "in person" in key
+        or "walk in" in key
+    ):
         return "in_person"
     return None
 
@@ -118,6 +128,11 @@ def online_level_of(value: object) -> str | None:
     return None
 
 
+_STOPPED = re.compile(r"\b(dung|ngung|cham dut) (xu ly|giai quyet|thu ly)\b")
+_SENT_BACK = re.compile(r"\btra lai\b(?! (ket qua|kq)\b)")  # "Trả lại (hồ sơ)", not a result
+_AWAITING_HANDOVER = re.compile(r"\bcho tra\b")  # "Chờ trả kết quả", "Đã có kết quả, chờ trả"
+
+
 def status_of(value: object) -> str | None:
     """Status words of one-stop systems to resolved | pending | awaiting_supplement | refused | withdrawn."""
     key = fold(value)
@@ -125,18 +140,25 @@ def status_of(value: object) -> str | None:
         return None
     if "rut" in key.split() or "withdraw" in key or "huy" in key.split() or "cancel" in key:
         return "withdrawn"
+    if _STOPPED.search(key) and "tam dung" not in key and "tam ngung" not in key:
+        # "Dừng xử lý": processing ended without a result at the applicant's or the office's
+        # initiative; closest to a withdrawal (a pause, "Tạm dừng", stays pending)
+        return "withdrawn"
     if (
         "tu choi" in key
         or "khong giai quyet" in key
         or "khong du dieu kien" in key
         or "refus" in key
-        or "tra lai ho so" in key
+        or "reject" in key
+        or _SENT_BACK.search(key)
     ):
         return "refused"
     if "bo sung" in key or "supplement" in key:
         return "awaiting_supplement"
+    if _AWAITING_HANDOVER.search(key):
+        return "resolved"  # "Chờ trả kết quả": the result exists, only the hand-over is left
     if key.startswith(("chua ", "dang ", "cho ")) or key in ("chua", "dang", "cho"):
-        return "pending"  # "Chưa có kết quả", "Đang chờ trả kết quả"
+        return "pending"  # "Chưa có kết quả", "Đang xử lý", "Chờ phê duyệt"
     if re.search(
         r"da tra|co ket qua|xong|hoan thanh|hoan tat|da giai quyet|duoc giai quyet|da xu ly"
         r"|ket thuc|resolved|done|completed|returned|finished",
