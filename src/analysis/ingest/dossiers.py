@@ -217,26 +217,6 @@ def unit_period_start(received_at: pd.Series) -> pd.Series:
     return out.where(received_at.notna())
 
 
-_DISTRICT_TAIL = re.compile(
-    r"^(?P<unit>.*\S)\s*[-–,(/]\s*(h\.|huyện|huyen)?\s*ba v[iì]\b.*$", re.IGNORECASE
-)
-_LEADING_CODE = re.compile(r"^\s*(?P<code>\d{5})\b")
-_BRACKETED_CODE = re.compile(r"\((?P<code>\d{5})\)")
-
-
-def strip_district_tail(value: object) -> object:
-    """Simplify what the resolver does not: 'Xã Tản Lĩnh - Ba Vì - Hà Nội' -> 'Xã Tản Lĩnh';
-    '09640 - Phong Vân' and 'Phong Vân (09640)' -> '09640' (the code, which the resolver checks)."""
-    text = normalize_text(value)
-    code = _LEADING_CODE.match(text) or _BRACKETED_CODE.search(text)
-    if code:
-        return code.group("code")
-    match = _DISTRICT_TAIL.match(text)
-    if match and fold(match.group("unit")) not in ("", "ubnd", "huyen"):
-        return match.group("unit")
-    return value
-
-
 def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
     """GSO code per row with the units that existed when the dossier was received; reason when not.
 
@@ -263,9 +243,7 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
         on = date(2021, 12, 31) if start.year < 2025 else start.date()
         resolver = CommuneResolver(on)
         codes, uniques = factorize(units if mask.all() else units[mask])
-        results = [resolver.resolve(strip_district_tail(u)) for u in uniques] + [
-            resolver.resolve("")
-        ]
+        results = [resolver.resolve(u) for u in uniques] + [resolver.resolve("")]
         codes = np.where(codes < 0, len(uniques), codes) + len(codes_of)
         position[mask] = codes
         codes_of += [r.code for r in results]
