@@ -14,6 +14,7 @@ import pandas as pd
 
 from analysis.analyse.indicators import RANKED, compute_indicators, rank_communes
 from analysis.analyse.risk import risk_adjust_period
+from analysis.meetings.extract import MENTION_COLUMNS
 
 CHECKS = {
     # topic: indicator that can bear it out
@@ -21,16 +22,6 @@ CHECKS = {
     "online_services": "online_share",
     "officer_arrangement": "concurrent_share",
 }
-MENTION_COLUMNS = [
-    "meeting_id",
-    "meeting_date",
-    "source_file",
-    "commune_code",
-    "commune_name",
-    "topic",
-    "polarity",
-    "evidence",
-]
 CHECK_COLUMNS = [
     *MENTION_COLUMNS,
     "window",

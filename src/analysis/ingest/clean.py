@@ -56,6 +56,7 @@ from analysis.ingest.read import (
 )
 from analysis.ingest.register import MEETING_COLUMNS, build_meetings
 from analysis.ingest.vector import STRING, clean_text_column, filled, filter_rows, map_distinct
+from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
 from analysis.text import normalize_text
 
 DOSSIER_COLUMNS = [
@@ -63,16 +64,6 @@ DOSSIER_COLUMNS = [
     "due_at", "due_at_computed", "completed_at", "returned_at", "status", "outcome", "is_late",
     "apology_letter", "officer_id", "as_of", "source_file", "source_row",
 ]  # fmt: skip
-MENTION_COLUMNS = [
-    "meeting_id",
-    "meeting_date",
-    "source_file",
-    "commune_code",
-    "commune_name",
-    "topic",
-    "polarity",
-    "evidence",
-]
 TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 REPORT_SUFFIXES = {".txt", ".docx"}
 DATE_FIELDS = ("received_at", "due_at", "completed_at", "returned_at")
@@ -387,14 +378,6 @@ def extract_mentions(
     empty = pd.DataFrame({c: pd.Series(dtype="string") for c in MENTION_COLUMNS})
     if not report_files:
         return None, empty, "no meeting reports found"
-    try:
-        from analysis.meetings.extract import extract_reports
-    except ImportError:
-        return (
-            None,
-            empty,
-            "analysis.meetings.extract not available: meeting_mentions.parquet left empty",
-        )
     parts = []
     for path in report_files:  # one at a time, so a failure names its file
         try:
