@@ -7,10 +7,8 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -36,6 +34,7 @@ from analysis.analyse.models import (
 from analysis.analyse.risk import late_by_field, risk_adjust
 from analysis.analyse.staffing import compute_staffing_by_month
 from analysis.errors import UserError
+from analysis.provenance import code_version, file_sha256
 
 REQUIRED_DOSSIER_COLUMNS = [
     "commune_code",
@@ -100,25 +99,6 @@ def prepare_dossiers(dossiers: pd.DataFrame) -> pd.DataFrame:
     if "procedure" not in d:
         d["procedure"] = d["field"]
     return d[d["received_at"].notna() & d["commune_code"].notna()].reset_index(drop=True)
-
-
-def file_sha256(path: Path) -> str:
-    """Checksum of an input, for provenance."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
-
-
-def code_version() -> str:
-    """git describe of the working tree, or 'unknown' outside git."""
-    try:
-        return subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).parent,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def analyse_all(

@@ -34,11 +34,9 @@ from analysis.ingest.dossiers import (
 from analysis.ingest.duplicates import deduplicate_dossiers
 from analysis.ingest.manifest import (
     check_reconciliation,
-    code_version,
     file_entry,
     now_utc,
     publish_outputs,
-    sha256_of,
     staging_dir,
     write_manifest,
     write_parquet,
@@ -57,6 +55,7 @@ from analysis.ingest.read import (
 from analysis.ingest.register import MEETING_COLUMNS, build_meetings
 from analysis.ingest.vector import STRING, clean_text_column, filled, filter_rows, map_distinct
 from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
+from analysis.provenance import code_version, file_sha256
 from analysis.text import normalize_text
 
 DOSSIER_COLUMNS = [
@@ -233,7 +232,7 @@ def clean_dossiers(
             body, frame, reasons = prepare_dossier_table(table, source, secret)
             entry["rows_read"] += table.rows_read
             entry["rows_skipped"] += table.rows_skipped
-            entry["sha256"] = entry["sha256"] or table.sha256 or sha256_of(path)
+            entry["sha256"] = entry["sha256"] or table.sha256 or file_sha256(path)
             prepared.append((source, table, body, frame, reasons))
     quarantine: list[pd.DataFrame] = []
     valid_frames = []

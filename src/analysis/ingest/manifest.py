@@ -8,11 +8,9 @@ outputs untouched and never a half-written set.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
@@ -23,24 +21,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from analysis.errors import UserError
+from analysis.provenance import file_sha256
 
 COUNT_FIELDS = ("rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
-
-
-def sha256_of(path: Path) -> str:
-    """Checksum of a raw file (which exact bytes made the processed data)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def file_entry(path: Path, relative: str, kind: str, sha256: str | None = None) -> dict:
     """A manifest row for one source file, counts at zero (checksum now, or later by the reader)."""
     return {
         "path": relative,
-        "sha256": sha256 if sha256 is not None else sha256_of(path),
+        "sha256": sha256 if sha256 is not None else file_sha256(path),
         "kind": kind,
         "rows_read": 0,
         **dict.fromkeys(COUNT_FIELDS, 0),
@@ -56,33 +46,6 @@ def check_reconciliation(files: list[dict]) -> None:
                 f"{entry['path']}: reconciliation failed: rows_read={entry['rows_read']} but clean+quarantined+"
                 f"duplicate+skipped={accounted} ({', '.join(f'{k}={entry[k]}' for k in COUNT_FIELDS)})"
             )
-
-
-def code_version() -> str:
-    """The git commit of the code (with '+dirty' when modified), else the package version."""
-    root = Path(__file__).resolve().parents[3]
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            timeout=5,
-        )
-        if commit.returncode == 0:
-            dirty = subprocess.run(
-                ["git", "status", "--porcelain", "--", "src"],
-                cwd=root,
-                capture_output=True,
-                text=True,
-                timeout=5,
-            )
-            return commit.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-    except (OSError, subprocess.SubprocessError):
-        pass
-    from importlib.metadata import version
-
-    return version("analysis")
 
 
 def now_utc() -> str:

@@ -10,7 +10,6 @@ and counted.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +26,7 @@ from analysis.errors import UserError
 from analysis.ingest.columns import closest_headers, header_match_count, map_columns
 from analysis.ingest.dates import extract_period_end
 from analysis.ingest.vector import STRING, as_arrow_strings, filled
+from analysis.provenance import file_sha256
 from analysis.text import fold, normalize_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -333,15 +333,6 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             malformed_rows=long,
         )
     ]
-
-
-def file_sha256(path: Path) -> str:
-    """Checksum of the raw bytes, read in blocks (runs beside Arrow's parsing)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def split_short_rows(

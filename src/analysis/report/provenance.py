@@ -5,51 +5,19 @@ A reader who forwards a brief by e-mail can still tell which exports and which c
 
 from __future__ import annotations
 
-import hashlib
-import subprocess
 from datetime import datetime
-from importlib import metadata
 from pathlib import Path
 
+from analysis.provenance import code_version, file_sha256
 from analysis.report.narrative import escape_markdown
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-
-
-def file_sha256(path: str | Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def checksum_files(folder: str | Path, names: tuple[str, ...] | list[str]) -> dict[str, str]:
     """SHA-256 of each named file that exists in `folder`."""
     root = Path(folder)
     return {name: file_sha256(root / name) for name in names if (root / name).exists()}
-
-
-def code_version() -> str:
-    """`git describe --always --dirty` of the checkout, else the installed package version."""
-    try:
-        result = subprocess.run(
-            ["git", "describe", "--always", "--dirty", "--tags"],
-            cwd=PACKAGE_DIR,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-        if result.returncode == 0 and result.stdout.strip():
-            return f"git {result.stdout.strip()}"
-    except (OSError, subprocess.SubprocessError):
-        pass
-    try:
-        return f"analysis {metadata.version('analysis')}"
-    except metadata.PackageNotFoundError:
-        return "unknown"
 
 
 def is_synthetic(manifest: dict) -> bool:
