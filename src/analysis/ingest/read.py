@@ -295,9 +295,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             f"{path.name}: cannot parse as '{delimiter}'-delimited text ({error})"
         ) from None
     table = table.combine_chunks()  # one copy here saves one per column operation later
-    body = table.rename_columns([mapping[int(n[1:])] for n in table.column_names]).to_pandas(
-        types_mapper=lambda t: pd.StringDtype("pyarrow") if t == pa.string() else None
-    )
+    body = arrow_strings_frame(table, [mapping[int(n[1:])] for n in table.column_names])
     header_line = index + 1
     total = len(body) + len(bad_lines)
     lines = np.arange(header_line + 1, header_line + 1 + total, dtype="int64")
@@ -333,6 +331,15 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             malformed_rows=long,
         )
     ]
+
+
+def arrow_strings_frame(table: pa.Table, names: list[str]) -> pd.DataFrame:
+    """Arrow string columns wrapped as pandas Series without a copy (to_pandas is ~10x slower)."""
+    columns = {
+        name: pd.Series(pd.arrays.ArrowStringArray(table.column(i)), dtype=STRING, copy=False)
+        for i, name in enumerate(names)
+    }
+    return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False)
 
 
 def split_short_rows(
