@@ -64,3 +64,27 @@ def test_real_exports_win_over_the_synthetic_data(tmp_path):
     manifest = json.loads((processed / "manifest.json").read_text())
     assert manifest["synthetic"] is False
     assert len(pd.read_parquet(processed / "dossiers.parquet")) > 0
+
+
+def test_a_rerun_keeps_up_to_date_synthetic_data(tmp_path):
+    raw, processed = tmp_path / "raw", tmp_path / "processed"
+    args = [
+        "--raw",
+        str(raw),
+        "--processed",
+        str(processed),
+        "--scale",
+        "0.02",
+        "--until",
+        "demo-data",
+    ]
+    first = _run(*args)
+    assert first.returncode == 0, first.stderr
+    truth = raw / "demo" / "truth.json"
+    written = truth.stat().st_mtime_ns
+    second = _run(*args)
+    assert second.returncode == 0, second.stderr
+    assert "up to date" in second.stdout
+    assert truth.stat().st_mtime_ns == written
+    third = _run(*args[:-2], "--seed", "7", "--until", "demo-data")
+    assert "generating synthetic data" in third.stdout  # another seed regenerates

@@ -8,7 +8,9 @@ banner. Each step is the same code as its own command; `--until` stops early.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib
+import json
 import time
 from pathlib import Path
 
@@ -70,6 +72,18 @@ def find_exports(raw_dir: Path) -> list[Path]:
     )
 
 
+def demo_stamp(seed: int, scale: float) -> dict:
+    """What the synthetic data depend on: settings and the generator's source.
+
+    Regenerating identical data would still rewrite the xlsx files (their zip metadata
+    changes), new checksums would then rebuild every brief; the stamp avoids that.
+    """
+    digest = hashlib.sha256()
+    for source in sorted((paths.PACKAGE_DIR / "demo").glob("*.py")):
+        digest.update(source.read_bytes())
+    return {"seed": seed, "scale": scale, "generator_sha256": digest.hexdigest()}
+
+
 def _step(name: str, message: str) -> float:
     print(f"[{name}] {message}", flush=True)
     return time.perf_counter()
@@ -89,15 +103,21 @@ def run(args: argparse.Namespace) -> int:
         clean_raw = raw_dir
     else:
         demo_dir = raw_dir / "demo"
-        started = _step(
-            "demo-data",
-            f"no export in {raw_dir / 'dossiers'}: generating synthetic data into {demo_dir}",
-        )
-        generate = importlib.import_module("analysis.demo.generate")
-        generate.generate_demo_data(
-            demo_dir, seed=args.seed, truth_path=demo_dir / "truth.json", scale=args.scale
-        )
-        _done("demo-data", started)
+        stamp = demo_stamp(args.seed, args.scale)
+        stamp_file = demo_dir / ".demo_stamp.json"
+        if stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
+            print(f"[demo-data] {demo_dir} is up to date (seed {args.seed}, scale {args.scale})")
+        else:
+            started = _step(
+                "demo-data",
+                f"no export in {raw_dir / 'dossiers'}: generating synthetic data into {demo_dir}",
+            )
+            generate = importlib.import_module("analysis.demo.generate")
+            generate.generate_demo_data(
+                demo_dir, seed=args.seed, truth_path=demo_dir / "truth.json", scale=args.scale
+            )
+            stamp_file.write_text(json.dumps(stamp))
+            _done("demo-data", started)
         clean_raw = demo_dir
         meetings_dirs = [demo_dir / "meetings", raw_dir / "meetings"]
     if args.until == "demo-data":
