@@ -155,6 +155,9 @@ def run(args: argparse.Namespace) -> int:
     _done("briefs", started)
     failed = summary.get("failed", []) if isinstance(summary, dict) else []
     index = summary.get("index") if isinstance(summary, dict) else None
+    if isinstance(summary, dict):
+        built, cached = summary.get("built", []), summary.get("cached", [])
+        print(f"[briefs] {len(built)} built, {len(cached)} unchanged since the last run")
     if index:
         print(f"[briefs] open {index}")
     if failed:
