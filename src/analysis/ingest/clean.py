@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.errors import UserError
 from analysis.ingest import columns as cols
@@ -53,7 +55,14 @@ from analysis.ingest.read import (
     read_table,
 )
 from analysis.ingest.register import MEETING_COLUMNS, build_meetings
-from analysis.ingest.vector import STRING, clean_text_column, filled, filter_rows, map_distinct
+from analysis.ingest.vector import (
+    STRING,
+    as_arrow_strings,
+    clean_text_column,
+    filled,
+    filter_rows,
+    map_distinct,
+)
 from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
 from analysis.provenance import code_version, file_sha256
 from analysis.text import normalize_text
@@ -92,6 +101,20 @@ def relative_name(path: Path, roots: list[Path]) -> str:
 
 def _text_or_na(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: normalize_text(v) or None, STRING)
+
+
+def _status_or_inferred(status: pd.Series, completed: pd.Series, returned: pd.Series) -> pd.Series:
+    """The written status, else resolved when a result or return date exists (Arrow, no object pass)."""
+    pending = (completed.isna() & returned.isna()).to_numpy()
+    inferred = pc.if_else(pa.array(pending), "pending", "resolved")
+    merged = pc.coalesce(as_arrow_strings(status), inferred)
+    return pd.Series(pd.arrays.ArrowStringArray(merged), index=status.index, dtype=STRING)
+
+
+def _repeated_text(value: str, n: int, index: pd.Index) -> pd.Series:
+    """One text on every row as an Arrow string column (an object column costs a conversion later)."""
+    repeated = pa.repeat(pa.scalar(value, pa.string()), n)
+    return pd.Series(pd.arrays.ArrowStringArray(repeated), index=index, dtype=STRING)
 
 
 def _raw_filled(body: pd.DataFrame, column: str, among: pd.Series | None = None) -> pd.Series:
@@ -145,15 +168,13 @@ def prepare_dossier_table(
     # the channel column, else an online mark column (marked = online, blank = in person)
     channel_source = "online_flag" if "channel" not in body and "online_flag" in body else "channel"
     to_channel = map_online_flags if channel_source == "online_flag" else map_channels
-    frame["channel"] = to_channel(column(channel_source)).astype(STRING)
+    frame["channel"] = to_channel(column(channel_source), STRING)
     frame["online_level"] = map_distinct(column("online_level"), online_level_of, STRING)
     for name in DATE_FIELDS:
         frame[name] = dates[name]
-    status = map_statuses(column("status"))
-    inferred = pd.Series("pending", index=body.index).where(
-        dates["completed_at"].isna() & dates["returned_at"].isna(), "resolved"
+    frame["status"] = _status_or_inferred(
+        map_statuses(column("status"), STRING), dates["completed_at"], dates["returned_at"]
     )
-    frame["status"] = status.where(status.notna(), inferred).astype(STRING)
     frame["completed_at"] = end_of_processing(frame)
     frame["apology_letter"] = map_distinct(column("apology_letter"), apology_of, "boolean")
     frame["officer_id"] = pseudonymize_officers(column("officer"), secret)
@@ -162,7 +183,7 @@ def prepare_dossier_table(
         latest = pd.concat([dates[n] for n in ("received_at", "completed_at", "returned_at")]).max()
         as_of = latest.normalize() if pd.notna(latest) else pd.NaT
     frame["as_of"] = pd.Series(as_of, index=body.index, dtype="datetime64[ns]")
-    frame["source_file"] = source_file
+    frame["source_file"] = _repeated_text(source_file, len(body), body.index)
     frame["source_row"] = body["source_row"].astype("int64")
     if "processing_days" in body:
         frame["processing_days"] = column("processing_days").astype("string")

@@ -35,8 +35,8 @@ KNOWN_FIELDS = (
 )  # fmt: skip
 
 
-def _map_distinct(values: pd.Series, rule) -> pd.Series:
-    return map_distinct(values, rule)
+def _map_distinct(values: pd.Series, rule, dtype: object = None) -> pd.Series:
+    return map_distinct(values, rule, dtype)
 
 
 def channel_of(value: object) -> str | None:
@@ -108,9 +108,9 @@ def online_flag_of(value: object) -> str | None:
     return None
 
 
-def map_online_flags(values: pd.Series) -> pd.Series:
+def map_online_flags(values: pd.Series, dtype: object = None) -> pd.Series:
     """Channel per row from an online mark column (None when the mark is not understood)."""
-    return _map_distinct(values, online_flag_of)
+    return _map_distinct(values, online_flag_of, dtype)
 
 
 def online_level_of(value: object) -> str | None:
@@ -197,14 +197,14 @@ def canonical_field(value: object) -> str | None:
     return text[0].upper() + text[1:].lower()
 
 
-def map_channels(values: pd.Series) -> pd.Series:
+def map_channels(values: pd.Series, dtype: object = None) -> pd.Series:
     """Channel per row (None when the wording is unknown)."""
-    return _map_distinct(values, channel_of)
+    return _map_distinct(values, channel_of, dtype)
 
 
-def map_statuses(values: pd.Series) -> pd.Series:
+def map_statuses(values: pd.Series, dtype: object = None) -> pd.Series:
     """Status per row (None when the wording is unknown)."""
-    return _map_distinct(values, status_of)
+    return _map_distinct(values, status_of, dtype)
 
 
 def unit_period_start(received_at: pd.Series) -> pd.Series:
