@@ -65,8 +65,11 @@ def scrub_personal_values(values: pd.Series) -> pd.Series:
     """Replace phone-, ID- and e-mail-looking substrings in raw text with '[redacted]'."""
     from analysis.ingest.vector import STRING, as_arrow_strings
 
-    text = as_arrow_strings(values)
+    # raw cells repeat (dates, units, procedures): the regexes run once per distinct text
+    encoded = pc.dictionary_encode(as_arrow_strings(values))
+    text = encoded.dictionary
     text = pc.replace_substring_regex(text, _EMAIL, REDACTED)
     for _ in range(2):  # adjacent numbers share a separator: a second pass catches the neighbour
         text = pc.replace_substring_regex(text, _NUMBER, rf"\1{REDACTED}\2")
-    return pd.Series(pd.arrays.ArrowStringArray(text), index=values.index, dtype=STRING)
+    scrubbed = pc.take(text, encoded.indices)
+    return pd.Series(pd.arrays.ArrowStringArray(scrubbed), index=values.index, dtype=STRING)

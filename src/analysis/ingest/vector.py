@@ -32,6 +32,9 @@ def map_distinct(
         )
         taken = pc.take(dictionary, pa.array(np.where(codes < 0, len(uniques), codes)))
         return pd.Series(pd.arrays.ArrowStringArray(taken), index=values.index, dtype=STRING)
+    if dtype == "boolean":  # convert the distinct results once, spread them with an integer take
+        spread = pd.array(mapped, dtype="boolean").take(np.where(codes < 0, len(uniques), codes))
+        return pd.Series(spread, index=values.index)
     out = pd.Series(mapped[codes], index=values.index, dtype=object)
     if dtype is not None:
         out = out.astype(dtype)
