@@ -25,7 +25,7 @@ import pyarrow.csv as pacsv
 from analysis.errors import UserError
 from analysis.ingest.columns import closest_headers, header_match_count, map_columns
 from analysis.ingest.dates import extract_period_end
-from analysis.ingest.vector import STRING, as_arrow_strings, filled
+from analysis.ingest.vector import STRING, as_arrow_strings, filled, has_digit
 from analysis.provenance import file_sha256
 from analysis.text import fold, normalize_text
 
@@ -460,8 +460,7 @@ def _has_digit(values: pd.Series) -> np.ndarray:
     """True where a cell holds a digit (date cells and numbers always do)."""
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna().to_numpy()
-    found = pc.match_substring_regex(as_arrow_strings(values), r"\d")
-    return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool)
+    return has_digit(as_arrow_strings(values)).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def _first_texts(cells: pd.DataFrame) -> pd.Series:

@@ -90,8 +90,7 @@ def cell_text(value: object) -> str | None:
 def filled(values: pd.Series) -> pd.Series:
     """True where a cell holds something other than blanks."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        arr = as_arrow_strings(values)
-        mask = pc.fill_null(pc.match_substring_regex(arr, r"\S"), False)
+        mask = has_non_blank(as_arrow_strings(values))
         return pd.Series(mask.to_numpy(zero_copy_only=False), index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna()
@@ -99,6 +98,24 @@ def filled(values: pd.Series) -> pd.Series:
     is_text = as_obj.map(type).eq(str)
     blank_text = is_text & as_obj.where(is_text, "x").astype(str).str.strip().eq("")
     return as_obj.notna() & ~blank_text
+
+
+def has_non_blank(arr: pa.Array) -> pa.Array:
+    """True where a text matches RE2's \\S: a byte scan, the regex only for all-ASCII-blank texts."""
+    spaces = pc.fill_null(pc.ascii_is_space(arr), False)  # also \v, which \S counts as filled
+    mask = pc.and_(pc.greater(pc.binary_length(arr), 0), pc.invert(spaces))
+    if pc.any(spaces).as_py():
+        mask = pc.or_(mask, pc.and_(spaces, pc.match_substring_regex(arr, r"\S")))
+    return pc.fill_null(mask, False)
+
+
+def has_digit(arr: pa.Array) -> pa.Array:
+    """True where a text holds an ASCII digit: the first character decides most (ids, dates)."""
+    first = pc.fill_null(pc.ascii_is_decimal(pc.utf8_slice_codeunits(arr, 0, 1)), False)
+    if pc.all(pc.or_(first, pc.is_null(arr))).as_py():
+        return first
+    rest = pc.fill_null(pc.match_substring_regex(pc.if_else(first, None, arr), r"\d"), False)
+    return pc.or_(first, rest)
 
 
 def clean_text_column(values: pd.Series) -> pd.Series:
