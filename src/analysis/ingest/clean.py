@@ -560,14 +560,16 @@ def clean_all(
     officers, meetings, mentions = (
         text_columns_to_arrow(t) for t in (officers, meetings, mentions)
     )
-    with staging_dir(out_dir) as staging:
-        write_parquet(dossiers, staging / "dossiers.parquet")
+    with staging_dir(out_dir) as staging, ThreadPoolExecutor(max_workers=1) as writer:
+        # Arrow's Parquet writer releases the GIL: dossiers are written while the csv is built
+        dossiers_written = writer.submit(write_parquet, dossiers, staging / "dossiers.parquet")
         write_parquet(officers.reindex(columns=OFFICER_COLUMNS), staging / "officers.parquet")
         write_parquet(meetings.reindex(columns=MEETING_COLUMNS), staging / "meetings.parquet")
         write_parquet(mentions, staging / "meeting_mentions.parquet")
         n_quarantine = write_quarantine(
             quarantine + officer_quarantine + meeting_quarantine, staging / "quarantine.csv"
         )
+        dossiers_written.result()
         manifest["outputs"] = {
             "dossiers.parquet": {"rows": len(dossiers)},
             "officers.parquet": {"rows": len(officers)},
