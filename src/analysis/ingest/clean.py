@@ -142,34 +142,37 @@ def prepare_dossier_table(
         for i, name in mapping.items()
         if name in ("dossier_id", "received_at")
     }
-    noise = classify_noise_rows(
-        body, ["dossier_id", "received_at"], keys, footer_keys=["dossier_id", "received_at"]
-    )
-    table.footer_row = noise.attrs.get("footer_row")
-    table.rows_skipped += int(noise.sum())  # kept in place (marked SKIPPED): filtering costs a copy
 
     def column(name: str) -> pd.Series:
         return body[name] if name in body else pd.Series(None, index=body.index, dtype="object")
 
-    # Arrow's kernels release the GIL: the four date columns parse side by side
+    # Arrow's kernels release the GIL: the four date columns parse side by side, and beside the
+    # noise and text rules below (which do not need them)
     with ThreadPoolExecutor(max_workers=4) as pool:
-        parsed = pool.map(lambda name: parse_dates(column(name)), DATE_FIELDS)
-        dates = dict(zip(DATE_FIELDS, parsed, strict=True))
+        parsing = [pool.submit(parse_dates, column(name)) for name in DATE_FIELDS]
+        noise = classify_noise_rows(
+            body, ["dossier_id", "received_at"], keys, footer_keys=["dossier_id", "received_at"]
+        )
+        frame = pd.DataFrame(index=body.index)
+        frame["dossier_id"] = clean_text_column(column("dossier_id"))
+        frame["procedure"] = _text_or_na(column("procedure"))
+        frame["field"] = map_distinct(column("field"), canonical_field, STRING)
+        # the channel column, else an online mark column (marked = online, blank = in person)
+        channel_source = (
+            "online_flag" if "channel" not in body and "online_flag" in body else "channel"
+        )
+        to_channel = map_online_flags if channel_source == "online_flag" else map_channels
+        frame["channel"] = to_channel(column(channel_source), STRING)
+        frame["online_level"] = map_distinct(column("online_level"), online_level_of, STRING)
+        dates = {name: future.result() for name, future in zip(DATE_FIELDS, parsing, strict=True)}
+    table.footer_row = noise.attrs.get("footer_row")
+    table.rows_skipped += int(noise.sum())  # kept in place (marked SKIPPED): filtering costs a copy
     if "due_at" not in body and "processing_days" in body:
         # "Thời hạn giải quyết" holds a number of days in some systems and the appointment date in others
         as_dates = parse_dates(body["processing_days"])
         if as_dates.notna().sum() >= 0.5 * body["processing_days"].notna().sum() > 0:
             dates["due_at"] = as_dates
             body = body.rename(columns={"processing_days": "due_at"})
-    frame = pd.DataFrame(index=body.index)
-    frame["dossier_id"] = clean_text_column(column("dossier_id"))
-    frame["procedure"] = _text_or_na(column("procedure"))
-    frame["field"] = map_distinct(column("field"), canonical_field, STRING)
-    # the channel column, else an online mark column (marked = online, blank = in person)
-    channel_source = "online_flag" if "channel" not in body and "online_flag" in body else "channel"
-    to_channel = map_online_flags if channel_source == "online_flag" else map_channels
-    frame["channel"] = to_channel(column(channel_source), STRING)
-    frame["online_level"] = map_distinct(column("online_level"), online_level_of, STRING)
     for name in DATE_FIELDS:
         frame[name] = dates[name]
     frame["status"] = _status_or_inferred(
