@@ -272,6 +272,7 @@ def clean_dossiers(
         ]  # valid rows only
         learned = learn_procedure_deadlines(pd.concat(with_due), saturday_counts)
         deadlines = {**load_procedure_deadlines(), **learned}
+    filterer = ThreadPoolExecutor(max_workers=1)
     for source, table, body, frame, reasons in prepared:
         entry = entries[source]
         frame = fill_missing_due_dates(frame, deadlines, saturday_counts)
@@ -282,6 +283,8 @@ def clean_dossiers(
         ) & reasons.isna()
         reasons[early_due] = "appointment before received"
         bad = reasons.notna() & reasons.ne(SKIPPED)
+        # Arrow's filter releases the GIL: the valid rows are copied while quarantine rows are built
+        valid_frames.append(filterer.submit(filter_rows, frame, reasons.isna().to_numpy()))
         quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
         entry["rows_quarantined"] += int(bad.sum())
         footer_row = table.footer_row
@@ -303,7 +306,8 @@ def clean_dossiers(
                 )
             )
             entry["rows_quarantined"] += len(broken)
-        valid_frames.append(filter_rows(frame, reasons.isna().to_numpy()))
+    filterer.shutdown()
+    valid_frames = [future.result() for future in valid_frames]
     if valid_frames:
         # files in path order, rows in file order (one export: no copy)
         one = len(valid_frames) == 1
