@@ -167,11 +167,17 @@ def parse_text_dates(values: pd.Series) -> pd.Series:
 def serials_to_dates(numbers: pd.Series) -> pd.Series:
     """Excel serial day numbers (1900 system) to timestamps; out-of-range numbers are NaT."""
     numbers = pd.to_numeric(numbers, errors="coerce")
-    plausible = numbers.between(SERIAL_MIN, SERIAL_MAX)
-    days = numbers.where(plausible)
-    # round to the second so 44481.3437499999 is 08:15:00
-    seconds = (days * 86400).round()
-    return (EXCEL_EPOCH + pd.to_timedelta(seconds, unit="s")).where(plausible)
+    plausible = numbers.between(SERIAL_MIN, SERIAL_MAX).to_numpy(dtype=bool)
+    # round to the second so 44481.3437499999 is 08:15:00; only plausible numbers are converted
+    # (integer nanoseconds here: pandas' float path warned of overflow on the NaN rows in threads)
+    seconds = np.zeros(len(numbers), dtype="int64")
+    seconds[plausible] = np.round(numbers.to_numpy(dtype="float64")[plausible] * 86400).astype(
+        "int64"
+    )
+    stamps = np.datetime64(EXCEL_EPOCH, "ns") + seconds.astype("timedelta64[s]").astype(
+        "timedelta64[ns]"
+    )
+    return pd.Series(stamps, index=numbers.index, dtype="datetime64[ns]").where(plausible)
 
 
 def parse_dates(values: pd.Series) -> pd.Series:
