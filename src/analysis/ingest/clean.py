@@ -287,24 +287,10 @@ def clean_dossiers(
         valid_frames.append(filterer.submit(filter_rows, frame, reasons.isna().to_numpy()))
         quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
         entry["rows_quarantined"] += int(bad.sum())
-        footer_row = table.footer_row
-        skip = [
-            is_noise_text(text, footer_row is not None and n > footer_row)
-            for n, text in table.malformed_rows
-        ]
-        entry["rows_skipped"] += sum(skip)
-        broken = [n for (n, _), s in zip(table.malformed_rows, skip, strict=True) if not s]
+        skipped, broken = split_malformed_rows(table, after_footer=True)
+        entry["rows_skipped"] += skipped
         if broken:
-            quarantine.append(
-                pd.DataFrame(
-                    {
-                        "source_file": source,
-                        "source_row": broken,
-                        "dossier_id": pd.NA,
-                        "reason": "row has more fields than the header (a delimiter inside an unquoted value?)",
-                    }
-                )
-            )
+            quarantine.append(malformed_quarantine_rows(source, broken))
             entry["rows_quarantined"] += len(broken)
     filterer.shutdown()
     valid_frames = [future.result() for future in valid_frames]
@@ -375,27 +361,42 @@ def clean_rows(
             frame, reasons = build(body, source, **kwargs)
             bad = reasons.notna()
             entry["rows_read"] += table.rows_read
-            entry["rows_skipped"] += int(noise.sum()) + sum(
-                is_noise_text(t) for _, t in table.malformed_rows
-            )
-            broken = [n for n, t in table.malformed_rows if not is_noise_text(t)]
+            skipped, broken = split_malformed_rows(table, after_footer=False)
+            entry["rows_skipped"] += int(noise.sum()) + skipped
             entry["rows_quarantined"] += int(bad.sum()) + len(broken)
             entry["rows_clean"] += int((~bad).sum())
             quarantine.append(build_quarantine_rows(body, reasons, source))
             if broken:
-                quarantine.append(
-                    pd.DataFrame(
-                        {
-                            "source_file": source,
-                            "source_row": broken,
-                            "dossier_id": pd.NA,
-                            "reason": "row has more fields than the header (a delimiter inside an unquoted value?)",
-                        }
-                    )
-                )
+                quarantine.append(malformed_quarantine_rows(source, broken))
             valid.append(frame[~bad])
     table = pd.concat(valid, ignore_index=True) if valid else pd.DataFrame(columns=columns)
     return table, quarantine
+
+
+def split_malformed_rows(table, after_footer: bool) -> tuple[int, list[int]]:
+    """Csv lines with more fields than the header: (how many are noise, rows to quarantine).
+
+    With `after_footer`, a line below the total/signature row is judged as footer text.
+    """
+    footer_row = table.footer_row if after_footer else None
+    skip = [
+        is_noise_text(text, footer_row is not None and n > footer_row)
+        for n, text in table.malformed_rows
+    ]
+    broken = [n for (n, _), s in zip(table.malformed_rows, skip, strict=True) if not s]
+    return sum(skip), broken
+
+
+def malformed_quarantine_rows(source: str, rows: list[int]) -> pd.DataFrame:
+    """Quarantine entries for csv lines that could not be split into the header's columns."""
+    return pd.DataFrame(
+        {
+            "source_file": source,
+            "source_row": rows,
+            "dossier_id": pd.NA,
+            "reason": "row has more fields than the header (a delimiter inside an unquoted value?)",
+        }
+    )
 
 
 def extract_mentions(
