@@ -11,19 +11,11 @@ import re
 import pandas as pd
 
 from analysis.ingest.dates import parse_dates
+from analysis.meetings.extract import MEETING_COLUMNS as REPORT_MEETING_COLUMNS
 from analysis.text import fold, normalize_text
 
-MEETING_COLUMNS = [
-    "meeting_id",
-    "meeting_date",
-    "title",
-    "chair_role",
-    "format",
-    "connection_points",
-    "opinions",
-    "source_file",
-    "source_row",
-]
+# meetings.parquet: the extracted reports' columns, less their plan list (kept in the JSON output)
+MEETING_COLUMNS = [c for c in REPORT_MEETING_COLUMNS if c != "plans"]
 _ROLE = re.compile(
     r"(phó chủ tịch|chủ tịch|bí thư|phó bí thư|trưởng ban|phó trưởng ban|trưởng phòng|phó trưởng phòng"
     r"|giám đốc|phó giám đốc|chánh văn phòng|phó chánh văn phòng|pct|ct)\b.*",
