@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pandas as pd
@@ -62,11 +61,6 @@ class TestEndToEndRecovery:
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(
-    importlib.util.find_spec("analysis.demo.generate") is None
-    or importlib.util.find_spec("analysis.ingest.clean") is None,
-    reason="demo generator or cleaner not in the tree yet",
-)
 class TestDemoPipelineRecovery:
     """The real chain: demo-data -> clean -> analyse, at a reduced scale."""
 
