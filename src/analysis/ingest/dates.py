@@ -131,7 +131,106 @@ def _parse_padded_day_first(text: pa.Array) -> pa.Array:
     return pc.if_else(plausible, parsed, pa.scalar(None, parsed.type))
 
 
+def string_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, byte length, bytes) of each text of an Arrow (large_)string array, without a copy."""
+    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
+    buffer = arr.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    if not data.size:
+        data = np.zeros(1, dtype=np.uint8)
+    return offsets[:-1], np.diff(offsets), data
+
+
+_FIRST_YEAR, _LAST_YEAR = 1950, 2100  # years accepted as dates of ours (as the general parser)
+# first day (days since 1970) and length of every month of those years, indexed by year*12+month
+_MONTH_STARTS = (
+    np.arange(
+        np.datetime64(f"{_FIRST_YEAR}-01"),
+        np.datetime64(f"{_LAST_YEAR + 1}-02"),
+        dtype="datetime64[M]",
+    )
+    .astype("datetime64[D]")
+    .astype(np.int64)
+)
+_MONTH_DAYS = np.diff(_MONTH_STARTS)
+_NAT = np.iinfo(np.int64).min
+_WIDTH = 19  # 'dd/mm/yyyy hh:mm:ss'
+
+
+def _fixed_width_day_first(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """'dd/mm/yyyy', 'dd/mm/yyyy hh:mm' and 'dd/mm/yyyy hh:mm:ss' read from the bytes themselves.
+
+    Nearly every cell of an export has one of these shapes; reading digits at fixed positions
+    costs a fraction of strptime and its checks. Returns (nanoseconds since 1970 as int64,
+    handled). A cell that is not exactly one of the shapes with a real calendar day, a real time
+    and a year in 1950-2100 is left unhandled for the general parser: results never differ.
+    """
+    start, length, data = string_layout(arr)
+    handled = (length == 10) | (length == 16) | (length == 19)
+    if arr.null_count:
+        handled &= arr.is_valid().to_numpy(zero_copy_only=False)
+    # the first 19 bytes of every text side by side, minus '0' (one gather; bytes past a text's
+    # end are its neighbour's and only ever read for the longer shapes)
+    padded = np.concatenate([data, np.zeros(_WIDTH, dtype=np.uint8)])
+    window = np.lib.stride_tricks.sliding_window_view(padded, _WIDTH)[start] - np.uint8(48)
+
+    def two_digits(k: int) -> tuple[np.ndarray, np.ndarray]:
+        high, low = window[:, k], window[:, k + 1]  # uint8: a non-digit wraps to >= 10
+        return (high * np.uint8(10) + low).astype(np.int32), (high < 10) & (low < 10)
+
+    def separator(k: int, char: str) -> np.ndarray:
+        return window[:, k] == np.uint8((ord(char) - 48) % 256)
+
+    day, ok_day = two_digits(0)
+    month, ok_month = two_digits(3)
+    century, ok_century = two_digits(6)
+    year, ok_year = two_digits(8)
+    year += century * 100
+    handled &= ok_day & ok_month & ok_century & ok_year
+    handled &= separator(2, "/") & separator(5, "/")
+    seconds = np.zeros(len(start), dtype=np.int32)
+    timed = length >= 16
+    if (timed & handled).any():
+        hour, ok_hour = two_digits(11)
+        minute, ok_minute = two_digits(14)
+        ok_time = ok_hour & ok_minute & separator(10, " ") & separator(13, ":")
+        ok_time &= (hour < 24) & (minute < 60)
+        clock = hour * 3600 + minute * 60
+        with_seconds = length == 19
+        if (with_seconds & handled).any():
+            second, ok_second = two_digits(17)
+            ok_time &= ~with_seconds | (ok_second & separator(16, ":") & (second < 60))
+            clock += np.where(with_seconds, second, 0)
+        handled &= ~timed | ok_time
+        seconds = np.where(timed, clock, 0)
+    handled &= (month >= 1) & (month <= 12) & (year >= _FIRST_YEAR) & (year <= _LAST_YEAR)
+    index = np.where(handled, (year - _FIRST_YEAR) * 12 + month - 1, 0)
+    handled &= (day >= 1) & (day <= _MONTH_DAYS[index])
+    days = _MONTH_STARTS[index] + day - 1
+    nanos = np.where(handled, (days * 86400 + seconds) * 1_000_000_000, _NAT)
+    return nanos, handled
+
+
 def parse_text_dates(values: pd.Series) -> pd.Series:
+    """Parse day-first / ISO date text and Excel serial numbers written as text; NaT otherwise.
+
+    The usual fixed-width shapes are read straight from the bytes; every other cell goes
+    through `parse_general_text_dates` (strptime over the known formats).
+    """
+    raw = as_arrow_strings(values)
+    nanos, handled = _fixed_width_day_first(raw)
+    left = ~handled
+    if raw.null_count:
+        left &= raw.is_valid().to_numpy(zero_copy_only=False)
+    if left.any():
+        rest = parse_general_text_dates(values[left])
+        nanos[left] = rest.to_numpy(dtype="datetime64[ns]").view(np.int64)
+    return pd.Series(nanos.view("datetime64[ns]"), index=values.index)
+
+
+def parse_general_text_dates(values: pd.Series) -> pd.Series:
     """Parse day-first / ISO date text and Excel serial numbers written as text; NaT otherwise.
 
     First pass on the trimmed text (what nearly every cell needs); only the cells left over are
