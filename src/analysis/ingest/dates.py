@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.ingest.vector import as_arrow_strings
+from analysis.ingest.vector import as_arrow_strings, string_layout
 
 # Day-first and ISO formats only; never %m/%d.
 DATE_FORMATS = (
@@ -129,18 +129,6 @@ def _parse_padded_day_first(text: pa.Array) -> pa.Array:
         pc.and_(pc.greater_equal(year, 1950), pc.less_equal(year, 2100)), False
     )
     return pc.if_else(plausible, parsed, pa.scalar(None, parsed.type))
-
-
-def string_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(start, byte length, bytes) of each text of an Arrow (large_)string array, without a copy."""
-    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
-    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)
-    offsets = offsets[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
-    buffer = arr.buffers()[2]
-    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
-    if not data.size:
-        data = np.zeros(1, dtype=np.uint8)
-    return offsets[:-1], np.diff(offsets), data
 
 
 _FIRST_YEAR, _LAST_YEAR = 1950, 2100  # years accepted as dates of ours (as the general parser)

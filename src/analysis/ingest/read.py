@@ -413,8 +413,15 @@ def classify_noise_rows(
         total = first_text.map(_fold_head).str.match(_TOTAL_ROW.pattern).to_numpy()
         noise.loc[few] = noise[few].to_numpy() | total
         footer[few.to_numpy()] = total
+    digits: dict[str, np.ndarray] = {}  # has_digit per key column, computed once
+
+    def with_digit(column: str) -> np.ndarray:
+        if column not in digits:
+            digits[column] = _has_digit(cells[column])
+        return digits[column]
+
     id_key = keys[0] if keys else None
-    no_id = ~_has_digit(cells[id_key]) if id_key else np.ones(len(cells), dtype=bool)
+    no_id = ~with_digit(id_key) if id_key else np.ones(len(cells), dtype=bool)
     sparse = (n_filled.between(1, FOOTER_MAX_CELLS).to_numpy() & no_id) & ~noise.to_numpy()
     if sparse.any():
         # rows without a dossier number and few cells are rare: their first text, column by column
@@ -433,14 +440,22 @@ def classify_noise_rows(
             no_key = below.copy()
             for key in footer_keys:
                 if key in cells:
-                    no_key &= ~_has_digit(cells[key])
+                    no_key &= ~with_digit(key)
             noise |= no_key
     for column, header in header_values.items():
         wanted = normalize_text(header).lower()
         if column in cells and wanted:
-            text = pc.utf8_lower(pc.utf8_trim_whitespace(as_arrow_strings(cells[column])))
-            repeated = pc.fill_null(pc.equal(text, wanted), False).to_numpy(zero_copy_only=False)
-            noise |= repeated
+            values = cells[column]
+            # a header without digits never equals a cell with one: only those cells are compared
+            rows = values.notna().to_numpy()
+            if not re.search(r"\d", wanted):
+                rows &= ~with_digit(column)
+            if rows.any():
+                text = pc.utf8_lower(pc.utf8_trim_whitespace(as_arrow_strings(values[rows])))
+                repeated = pc.fill_null(pc.equal(text, wanted), False)
+                hit = np.zeros(len(cells), dtype=bool)
+                hit[rows] = repeated.to_numpy(zero_copy_only=False)
+                noise |= hit
     noise = noise.astype(bool)
     noise.attrs["footer_row"] = footer_row
     return noise
@@ -462,7 +477,7 @@ def _has_digit(values: pd.Series) -> np.ndarray:
     """True where a cell holds a digit (date cells and numbers always do)."""
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna().to_numpy()
-    return has_digit(as_arrow_strings(values)).to_numpy(zero_copy_only=False).astype(bool)
+    return has_digit(as_arrow_strings(values))
 
 
 def _first_texts(cells: pd.DataFrame) -> pd.Series:

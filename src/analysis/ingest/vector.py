@@ -90,8 +90,7 @@ def cell_text(value: object) -> str | None:
 def filled(values: pd.Series) -> pd.Series:
     """True where a cell holds something other than blanks."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        mask = has_non_blank(as_arrow_strings(values))
-        return pd.Series(mask.to_numpy(zero_copy_only=False), index=values.index)
+        return pd.Series(has_non_blank(as_arrow_strings(values)), index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna()
     as_obj = values.astype("object")
@@ -100,22 +99,58 @@ def filled(values: pd.Series) -> pd.Series:
     return as_obj.notna() & ~blank_text
 
 
-def has_non_blank(arr: pa.Array) -> pa.Array:
-    """True where a text matches RE2's \\S: a byte scan, the regex only for all-ASCII-blank texts."""
-    spaces = pc.fill_null(pc.ascii_is_space(arr), False)  # also \v, which \S counts as filled
-    mask = pc.and_(pc.greater(pc.binary_length(arr), 0), pc.invert(spaces))
-    if pc.any(spaces).as_py():
-        mask = pc.or_(mask, pc.and_(spaces, pc.match_substring_regex(arr, r"\S")))
-    return pc.fill_null(mask, False)
+def string_layout(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(start, byte length, bytes) of each text of an Arrow (large_)string array, without a copy."""
+    wide = pa.types.is_large_string(arr.type) or pa.types.is_large_binary(arr.type)
+    offsets = np.frombuffer(arr.buffers()[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
+    buffer = arr.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    if not data.size:
+        data = np.zeros(1, dtype=np.uint8)
+    return offsets[:-1], np.diff(offsets), data
 
 
-def has_digit(arr: pa.Array) -> pa.Array:
-    """True where a text holds an ASCII digit: the first character decides most (ids, dates)."""
-    first = pc.fill_null(pc.ascii_is_decimal(pc.utf8_slice_codeunits(arr, 0, 1)), False)
-    if pc.all(pc.or_(first, pc.is_null(arr))).as_py():
-        return first
-    rest = pc.fill_null(pc.match_substring_regex(pc.if_else(first, None, arr), r"\d"), False)
-    return pc.or_(first, rest)
+def _first_byte(arr: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(first byte, byte length, non-empty and present) of every text."""
+    start, length, data = string_layout(arr)
+    present = length > 0
+    if arr.null_count:
+        present &= arr.is_valid().to_numpy(zero_copy_only=False)
+    return data[np.minimum(start, len(data) - 1)], length, present
+
+
+_ASCII_BLANK = np.zeros(256, dtype=bool)
+_ASCII_BLANK[[9, 10, 11, 12, 13, 32]] = True
+
+
+def has_non_blank(arr: pa.Array) -> np.ndarray:
+    """True where a text matches RE2's \\S: decided by the first byte for nearly every text, Arrow's
+    kernels only for texts that start with a blank."""
+    first, _, present = _first_byte(arr)
+    unsure = present & _ASCII_BLANK[first]  # starts with an ASCII blank: look at the whole text
+    out = present & ~unsure
+    if unsure.any():
+        rest = arr.filter(pa.array(unsure))
+        spaces = pc.fill_null(pc.ascii_is_space(rest), False)  # also \v, which \S counts as filled
+        mask = pc.and_(pc.greater(pc.binary_length(rest), 0), pc.invert(spaces))
+        if pc.any(spaces).as_py():
+            mask = pc.or_(mask, pc.and_(spaces, pc.match_substring_regex(rest, r"\S")))
+        out[unsure] = pc.fill_null(mask, False).to_numpy(zero_copy_only=False)
+    return out
+
+
+def has_digit(arr: pa.Array) -> np.ndarray:
+    """True where a text holds an ASCII digit: the first byte decides most (ids, dates)."""
+    first, length, present = _first_byte(arr)
+    out = present & ((first - np.uint8(48)) < 10)  # wraps below '0'
+    unsure = present & ~out & (length > 1)
+    if unsure.any():
+        rest = arr.filter(pa.array(unsure))
+        out[unsure] = pc.fill_null(pc.match_substring_regex(rest, r"\d"), False).to_numpy(
+            zero_copy_only=False
+        )
+    return out
 
 
 def clean_text_column(values: pd.Series) -> pd.Series:
