@@ -67,8 +67,11 @@ def as_arrow_strings(values: pd.Series) -> pa.Array:
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         chunked = pa.chunked_array(values.array._pa_array)  # noqa: SLF001
         return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
-    text = values.astype("object").map(cell_text)
-    return pa.array(text, type=pa.string(), from_pandas=True)
+    objects = values.astype("object")
+    try:  # text and blanks only (the usual case): Arrow converts them without a Python call each
+        return pa.array(objects, type=pa.string(), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array(objects.map(cell_text), type=pa.string(), from_pandas=True)
 
 
 def cell_text(value: object) -> str | None:
@@ -151,6 +154,27 @@ def has_digit(arr: pa.Array) -> np.ndarray:
             zero_copy_only=False
         )
     return out
+
+
+def rows_containing(arr: pa.Array, characters: bytes) -> np.ndarray:
+    """True for each text holding any of the given ASCII characters (one scan of the bytes)."""
+    start, length, data = string_layout(arr)
+    positions = np.flatnonzero(np.isin(data, np.frombuffer(characters, dtype=np.uint8)))
+    out = np.zeros(len(arr), dtype=bool)
+    if positions.size:
+        row = np.searchsorted(start, positions, side="right") - 1
+        row, positions = row[row >= 0], positions[row >= 0]
+        inside = positions < start[row] + length[row]  # not in the bytes of a hidden (sliced) text
+        out[row[inside]] = True
+    if arr.null_count:
+        out &= arr.is_valid().to_numpy(zero_copy_only=False)
+    return out
+
+
+def starts_with_any(arr: pa.Array, characters: bytes) -> np.ndarray:
+    """True for each text whose first byte is one of the given ASCII characters."""
+    first, _, present = _first_byte(arr)
+    return present & np.isin(first, np.frombuffer(characters, dtype=np.uint8))
 
 
 def clean_text_column(values: pd.Series) -> pd.Series:
