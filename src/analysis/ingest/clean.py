@@ -72,6 +72,27 @@ DOSSIER_COLUMNS = [
     "due_at", "due_at_computed", "completed_at", "returned_at", "status", "outcome", "is_late",
     "apology_letter", "officer_id", "as_of", "source_file", "source_row",
 ]  # fmt: skip
+# Parquet layout: nearly unique columns are not dictionary-encoded; texts that nobody filters
+# on by range get no min/max statistics (commune_code, dates and numbers keep theirs)
+UNIQUE_PER_DOSSIER = {
+    "dossier_id",
+    "received_at",
+    "due_at",
+    "completed_at",
+    "returned_at",
+    "source_row",
+}
+LONG_TEXTS = {
+    "dossier_id",
+    "procedure",
+    "field",
+    "officer_id",
+    "source_file",
+    "status",
+    "outcome",
+    "channel",
+    "online_level",
+}
 TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 REPORT_SUFFIXES = {".txt", ".docx"}
 DATE_FIELDS = ("received_at", "due_at", "completed_at", "returned_at")
@@ -570,7 +591,13 @@ def clean_all(
     )
     with staging_dir(out_dir) as staging, ThreadPoolExecutor(max_workers=1) as writer:
         # Arrow's Parquet writer releases the GIL: dossiers are written while the csv is built
-        dossiers_written = writer.submit(write_parquet, dossiers, staging / "dossiers.parquet")
+        dossiers_written = writer.submit(
+            write_parquet,
+            dossiers,
+            staging / "dossiers.parquet",
+            dictionary=[c for c in DOSSIER_COLUMNS if c not in UNIQUE_PER_DOSSIER],
+            statistics=[c for c in DOSSIER_COLUMNS if c not in LONG_TEXTS],
+        )
         write_parquet(officers.reindex(columns=OFFICER_COLUMNS), staging / "officers.parquet")
         write_parquet(meetings.reindex(columns=MEETING_COLUMNS), staging / "meetings.parquet")
         write_parquet(mentions, staging / "meeting_mentions.parquet")
