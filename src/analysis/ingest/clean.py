@@ -96,7 +96,8 @@ LONG_TEXTS = {
 TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 REPORT_SUFFIXES = {".txt", ".docx"}
 DATE_FIELDS = ("received_at", "due_at", "completed_at", "returned_at")
-SKIPPED = "\x00skipped"  # blank, label, repeated-header and total rows: counted, not quarantined
+SKIPPED = "\x00skipped"
+PREPARE_WORKERS = 3  # column rules run side by side (kernels release the GIL)  # blank, label, repeated-header and total rows: counted, not quarantined
 
 
 def list_files(folder: Path, suffixes: set[str]) -> list[Path]:
@@ -167,25 +168,45 @@ def prepare_dossier_table(
     def column(name: str) -> pd.Series:
         return body[name] if name in body else pd.Series(None, index=body.index, dtype="object")
 
-    # Arrow's kernels release the GIL: the four date columns parse side by side, and beside the
-    # noise and text rules below (which do not need them)
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        parsing = [pool.submit(parse_dates, column(name)) for name in DATE_FIELDS]
-        noise = classify_noise_rows(
-            body, ["dossier_id", "received_at"], keys, footer_keys=["dossier_id", "received_at"]
+    # the channel column, else an online mark column (marked = online, blank = in person)
+    channel_source = "online_flag" if "channel" not in body and "online_flag" in body else "channel"
+    to_channel = map_online_flags if channel_source == "online_flag" else map_channels
+    # every column's rule is independent of the others, so they run side by side (Arrow's and
+    # numpy's kernels release the GIL); only the unit waits for the intake date (units by period)
+    with ThreadPoolExecutor(max_workers=PREPARE_WORKERS) as pool:
+        parsing = {name: pool.submit(parse_dates, column(name)) for name in DATE_FIELDS}
+        noise_task = pool.submit(
+            classify_noise_rows,
+            body,
+            ["dossier_id", "received_at"],
+            keys,
+            footer_keys=["dossier_id", "received_at"],
         )
-        frame = pd.DataFrame(index=body.index)
-        frame["dossier_id"] = clean_text_column(column("dossier_id"))
-        frame["procedure"] = _text_or_na(column("procedure"))
-        frame["field"] = map_distinct(column("field"), canonical_field, STRING)
-        # the channel column, else an online mark column (marked = online, blank = in person)
-        channel_source = (
-            "online_flag" if "channel" not in body and "online_flag" in body else "channel"
+        tasks = {
+            "dossier_id": pool.submit(clean_text_column, column("dossier_id")),
+            "procedure": pool.submit(_text_or_na, column("procedure")),
+            "field": pool.submit(map_distinct, column("field"), canonical_field, STRING),
+            "channel": pool.submit(to_channel, column(channel_source), STRING),
+            "online_level": pool.submit(
+                map_distinct, column("online_level"), online_level_of, STRING
+            ),
+            "status": pool.submit(map_statuses, column("status"), STRING),
+            "apology_letter": pool.submit(
+                map_distinct, column("apology_letter"), apology_of, "boolean"
+            ),
+            "officer_id": pool.submit(pseudonymize_officers, column("officer"), secret),
+        }
+        received = parsing["received_at"].result()
+        unit_task = pool.submit(
+            resolve_unit_codes, column("unit"), received.fillna(pd.Timestamp("2021-12-31"))
         )
-        to_channel = map_online_flags if channel_source == "online_flag" else map_channels
-        frame["channel"] = to_channel(column(channel_source), STRING)
-        frame["online_level"] = map_distinct(column("online_level"), online_level_of, STRING)
-        dates = {name: future.result() for name, future in zip(DATE_FIELDS, parsing, strict=True)}
+        dates = {name: future.result() for name, future in parsing.items()}
+        done = {name: future.result() for name, future in tasks.items()}
+        noise = noise_task.result()
+        units = unit_task.result()
+    frame = pd.DataFrame(index=body.index)
+    for name in ("dossier_id", "procedure", "field", "channel", "online_level"):
+        frame[name] = done[name]
     table.footer_row = noise.attrs.get("footer_row")
     table.rows_skipped += int(noise.sum())  # kept in place (marked SKIPPED): filtering costs a copy
     if "due_at" not in body and "processing_days" in body:
@@ -197,11 +218,11 @@ def prepare_dossier_table(
     for name in DATE_FIELDS:
         frame[name] = dates[name]
     frame["status"] = _status_or_inferred(
-        map_statuses(column("status"), STRING), dates["completed_at"], dates["returned_at"]
+        done["status"], dates["completed_at"], dates["returned_at"]
     )
     frame["completed_at"] = end_of_processing(frame)
-    frame["apology_letter"] = map_distinct(column("apology_letter"), apology_of, "boolean")
-    frame["officer_id"] = pseudonymize_officers(column("officer"), secret)
+    frame["apology_letter"] = done["apology_letter"]
+    frame["officer_id"] = done["officer_id"]
     as_of = table.as_of_title
     if as_of is None:
         latest = pd.concat([dates[n] for n in ("received_at", "completed_at", "returned_at")]).max()
@@ -211,9 +232,6 @@ def prepare_dossier_table(
     frame["source_row"] = body["source_row"].astype("int64")
     if "processing_days" in body:
         frame["processing_days"] = column("processing_days").astype("string")
-    units = resolve_unit_codes(
-        column("unit"), dates["received_at"].fillna(pd.Timestamp("2021-12-31"))
-    )
     frame["commune_code"] = units["commune_code"]
 
     # first failing rule per row, kept in numpy (object Series lookups cost a pass each)
@@ -277,7 +295,6 @@ def clean_dossiers(
             body, frame, reasons = prepare_dossier_table(table, source, secret)
             entry["rows_read"] += table.rows_read
             entry["rows_skipped"] += table.rows_skipped
-            entry["sha256"] = entry["sha256"] or table.sha256 or file_sha256(path)
             prepared.append((source, table, body, frame, reasons))
     quarantine: list[pd.DataFrame] = []
     valid_frames = []
@@ -518,9 +535,7 @@ def clean_all(
         ("meeting_register", register_files),
     ):
         for path in paths:
-            deferred = (
-                "" if kind == "dossiers" else None
-            )  # dossier readers hash the bytes they read
+            deferred = "" if kind == "dossiers" else None  # large: hashed while Parquet is written
             entries[relative_name(path, roots)] = file_entry(
                 path, relative_name(path, roots), kind, deferred
             )
@@ -589,8 +604,9 @@ def clean_all(
     officers, meetings, mentions = (
         text_columns_to_arrow(t) for t in (officers, meetings, mentions)
     )
-    with staging_dir(out_dir) as staging, ThreadPoolExecutor(max_workers=1) as writer:
-        # Arrow's Parquet writer releases the GIL: dossiers are written while the csv is built
+    with staging_dir(out_dir) as staging, ThreadPoolExecutor(max_workers=2) as writer:
+        # Arrow's Parquet writer and hashlib release the GIL: dossiers are written while the
+        # exports are checksummed and the small tables and the csv are written
         dossiers_written = writer.submit(
             write_parquet,
             dossiers,
@@ -598,12 +614,19 @@ def clean_all(
             dictionary=[c for c in DOSSIER_COLUMNS if c not in UNIQUE_PER_DOSSIER],
             statistics=[c for c in DOSSIER_COLUMNS if c not in LONG_TEXTS],
         )
+        hashing = []
+        for path in dossier_files:
+            entry = entries[relative_name(path, roots)]
+            if not entry["sha256"]:
+                hashing.append((entry, writer.submit(file_sha256, path)))
         write_parquet(officers.reindex(columns=OFFICER_COLUMNS), staging / "officers.parquet")
         write_parquet(meetings.reindex(columns=MEETING_COLUMNS), staging / "meetings.parquet")
         write_parquet(mentions, staging / "meeting_mentions.parquet")
         n_quarantine = write_quarantine(
             quarantine + officer_quarantine + meeting_quarantine, staging / "quarantine.csv"
         )
+        for entry, digest in hashing:
+            entry["sha256"] = digest.result()
         dossiers_written.result()
         manifest["outputs"] = {
             "dossiers.parquet": {"rows": len(dossiers)},

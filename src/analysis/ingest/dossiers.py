@@ -6,6 +6,7 @@ over a million rows) and applied with `Series.map`.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date
 from pathlib import Path
@@ -241,7 +242,7 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
         mask = period.eq(start).to_numpy()
         start = pd.Timestamp(start)
         on = date(2021, 12, 31) if start.year < 2025 else start.date()
-        resolver = CommuneResolver(on)
+        resolver = _resolver(on)
         codes, uniques = factorize(units if mask.all() else units[mask])
         results = [resolver.resolve(u) for u in uniques] + [resolver.resolve("")]
         codes = np.where(codes < 0, len(uniques), codes) + len(codes_of)
@@ -263,6 +264,12 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
             ),
         }
     )
+
+
+@functools.lru_cache(maxsize=8)
+def _resolver(on: date) -> CommuneResolver:
+    """One resolver per unit period (building one reads the reference tables)."""
+    return CommuneResolver(on)
 
 
 def load_procedure_deadlines(path: Path = DEADLINES_PATH) -> dict[str, int]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from analysis.errors import UserError
 from analysis.ingest.columns import closest_headers, header_match_count, map_columns
 from analysis.ingest.dates import extract_period_end
 from analysis.ingest.vector import STRING, as_arrow_strings, filled, has_digit
-from analysis.provenance import file_sha256
 from analysis.text import fold, normalize_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -60,7 +58,6 @@ class RawTable:
     rows_read: int
     rows_skipped: int = 0
     title_lines: list[str] = field(default_factory=list)
-    sha256: str | None = None  # of the raw bytes, when the reader had them in memory anyway
     malformed_rows: list[tuple[int, str]] = field(
         default_factory=list
     )  # csv lines, wrong field count (in memory only)
@@ -280,10 +277,6 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             ),
         )
 
-    # hashing the bytes (hashlib releases the GIL) overlaps with Arrow's parsing
-    hasher = ThreadPoolExecutor(max_workers=1)
-    digest = hasher.submit(file_sha256, path)
-    hasher.shutdown(wait=False)
     try:
         try:
             table = read(True)
@@ -333,7 +326,6 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
             body,
             rows_read=total,
             title_lines=[t for t in titles if t],
-            sha256=digest.result(),
             malformed_rows=long,
         )
     ]

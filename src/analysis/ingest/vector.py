@@ -180,6 +180,14 @@ def starts_with_any(arr: pa.Array, characters: bytes) -> np.ndarray:
 def clean_text_column(values: pd.Series) -> pd.Series:
     """NFC, trimmed, internal whitespace collapsed; empty -> missing (Arrow kernels, no Python loop)."""
     arr = as_arrow_strings(values)
+    _, length, data = string_layout(arr)
+    if not (data < 33).any() and not (data > 126).any():
+        # printable ASCII without any blank (ids, codes): nothing to normalise, only '' to drop
+        empty = length == 0
+        if arr.null_count == len(arr) or not empty.any():
+            return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype=STRING)
+        arr = pc.if_else(pa.array(empty), pa.scalar(None, arr.type), arr)
+        return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype=STRING)
     arr = pc.utf8_normalize(arr, form="NFC")
     arr = pc.replace_substring_regex(arr, r"\s+", " ")
     arr = pc.utf8_trim_whitespace(arr)
