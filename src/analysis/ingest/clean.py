@@ -59,6 +59,7 @@ from analysis.ingest.vector import (
     STRING,
     as_arrow_strings,
     clean_text_column,
+    factorize_codes,
     filled,
     filter_rows,
     map_distinct,
@@ -234,15 +235,20 @@ def prepare_dossier_table(
         frame["processing_days"] = column("processing_days").astype("string")
     frame["commune_code"] = units["commune_code"]
 
-    # first failing rule per row, kept in numpy (object Series lookups cost a pass each)
-    reason_of = np.full(len(body), None, dtype=object)
+    # first failing rule per row, as a code into `labels` (a categorical: no million-object column)
+    labels: list[str] = [SKIPPED]
+    code = np.full(len(body), -1, dtype=np.int32)
     open_rows = ~noise.to_numpy(dtype=bool)
-    reason_of[~open_rows] = SKIPPED
+    code[~open_rows] = 0
 
     def flag(mask: pd.Series | np.ndarray, reason: str | Callable[[np.ndarray], object]) -> None:
         target = np.asarray(mask, dtype=bool) & open_rows
         if target.any():
-            reason_of[target] = reason if isinstance(reason, str) else reason(target)
+            if isinstance(reason, str):
+                code[target] = _label_code(labels, reason)
+            else:
+                rows_codes, texts = pd.factorize(reason(target))
+                code[target] = np.array([_label_code(labels, t) for t in texts])[rows_codes]
             open_rows[target] = False
 
     received_day = frame["received_at"].dt.normalize()
@@ -277,8 +283,25 @@ def prepare_dossier_table(
         frame["status"].eq("resolved") & frame["completed_at"].isna(),
         "resolved without a result or return date",
     )
-    reasons = pd.Series(reason_of, index=body.index, dtype="object")
+    reasons = pd.Series(pd.Categorical.from_codes(code, categories=labels), index=body.index)
     return body, frame, reasons
+
+
+def _label_code(labels: list[str], text: str) -> int:
+    """Position of a reason in `labels`, appended when new."""
+    if text not in labels:
+        labels.append(text)
+    return labels.index(text)
+
+
+def set_reason(reasons: pd.Series, mask: pd.Series, text: str) -> pd.Series:
+    """`reasons[mask] = text` for a categorical of reasons (the category added when new)."""
+    if not mask.any():
+        return reasons
+    if text not in reasons.cat.categories:
+        reasons = reasons.cat.add_categories([text])
+    reasons[mask] = text
+    return reasons
 
 
 def clean_dossiers(
@@ -310,19 +333,26 @@ def clean_dossiers(
         ]  # valid rows only
         learned = learn_procedure_deadlines(pd.concat(with_due), saturday_counts)
         deadlines = {**load_procedure_deadlines(), **learned}
-    filterer = ThreadPoolExecutor(max_workers=1)
+    filterer = ThreadPoolExecutor(max_workers=2)
+    id_codes = None
     for source, table, body, frame, reasons in prepared:
         entry = entries[source]
         frame = fill_missing_due_dates(frame, deadlines, saturday_counts)
         missing_due = frame["due_at"].isna() & reasons.isna()
-        reasons[missing_due] = "no appointment date and no known deadline for the procedure"
+        reasons = set_reason(
+            reasons, missing_due, "no appointment date and no known deadline for the procedure"
+        )
         early_due = (
             frame["due_at"].dt.normalize() < frame["received_at"].dt.normalize()
         ) & reasons.isna()
-        reasons[early_due] = "appointment before received"
+        reasons = set_reason(reasons, early_due, "appointment before received")
         bad = reasons.notna() & reasons.ne(SKIPPED)
-        # Arrow's filter releases the GIL: the valid rows are copied while quarantine rows are built
-        valid_frames.append(filterer.submit(filter_rows, frame, reasons.isna().to_numpy()))
+        # Arrow's filter and hashing release the GIL: the valid rows are copied (and, for one
+        # export, its ids encoded for the duplicate check) while quarantine rows are built
+        keep = reasons.isna().to_numpy()
+        valid_frames.append(filterer.submit(filter_rows, frame, keep))
+        if len(prepared) == 1:
+            id_codes = filterer.submit(factorize_codes, frame["dossier_id"]), keep
         quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
         entry["rows_quarantined"] += int(bad.sum())
         skipped, broken = split_malformed_rows(table, after_footer=True)
@@ -338,7 +368,8 @@ def clean_dossiers(
         valid = valid_frames[0] if one else pd.concat(valid_frames, ignore_index=True)
     else:
         valid = pd.DataFrame(columns=DOSSIER_COLUMNS)
-    kept, identical, conflicting = deduplicate_dossiers(valid)
+    codes = id_codes[0].result()[0][id_codes[1]] if id_codes else None
+    kept, identical, conflicting = deduplicate_dossiers(valid, codes)
     for dropped in (identical, conflicting):
         for source, n in dropped["source_file"].value_counts().items():
             entries[source]["rows_duplicate"] += int(n)

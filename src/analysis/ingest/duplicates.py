@@ -95,9 +95,15 @@ def resolve_conflicting_duplicates(
     return pd.concat([single, ranked[~superseded]]), ranked[superseded]
 
 
-def deduplicate_dossiers(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Apply both rules; return (clean, identical duplicates, superseded conflicting duplicates)."""
-    codes, _ = factorize_codes(frame["dossier_id"])  # once: the ids of the kept rows are a subset
+def deduplicate_dossiers(
+    frame: pd.DataFrame, codes: np.ndarray | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Apply both rules; return (clean, identical duplicates, superseded conflicting duplicates).
+
+    `codes`: integer codes of the ids (equal ids, equal codes; -1 for none) when already known.
+    """
+    if codes is None:  # once: the ids of the kept rows are a subset
+        codes, _ = factorize_codes(frame["dossier_id"])
     dropped = identical_rows(frame, codes)
     if dropped.any():
         kept, identical, codes = frame[~dropped], frame[dropped], codes[~dropped]

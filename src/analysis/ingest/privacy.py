@@ -68,8 +68,12 @@ def scrub_personal_values(values: pd.Series) -> pd.Series:
     # raw cells repeat (dates, units, procedures): the regexes run once per distinct text
     encoded = pc.dictionary_encode(as_arrow_strings(values))
     text = encoded.dictionary
-    text = pc.replace_substring_regex(text, _EMAIL, REDACTED)
+    if pc.any(pc.match_substring(text, "@")).as_py():  # no '@', no e-mail address
+        text = pc.replace_substring_regex(text, _EMAIL, REDACTED)
     for _ in range(2):  # adjacent numbers share a separator: a second pass catches the neighbour
-        text = pc.replace_substring_regex(text, _NUMBER, rf"\1{REDACTED}\2")
+        scrubbed = pc.replace_substring_regex(text, _NUMBER, rf"\1{REDACTED}\2")
+        if scrubbed.equals(text):
+            break  # nothing replaced: no neighbour left for a second pass either
+        text = scrubbed
     scrubbed = pc.take(text, encoded.indices)
     return pd.Series(pd.arrays.ArrowStringArray(scrubbed), index=values.index, dtype=STRING)

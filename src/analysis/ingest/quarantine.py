@@ -20,6 +20,7 @@ from analysis.ingest.privacy import scrub_personal_values
 from analysis.ingest.vector import (
     STRING,
     as_arrow_strings,
+    filter_rows,
     rows_containing,
     starts_with_any,
     string_layout,
@@ -45,7 +46,7 @@ def make_formula_safe(values: pd.Series) -> pd.Series:
 def build_quarantine_rows(body: pd.DataFrame, reasons: pd.Series, source_file: str) -> pd.DataFrame:
     """Quarantine rows for the rows with a reason: where, the id if readable, why, raw values minus personal data."""
     bad = reasons.notna()
-    rows = body[bad]
+    rows = filter_rows(body, bad.to_numpy())
     out = pd.DataFrame(index=rows.index)
     out["source_file"] = source_file
     out["source_row"] = rows["source_row"].astype("int64")
