@@ -43,6 +43,7 @@ from analysis.ingest.manifest import (
     write_manifest,
     write_parquet,
 )
+from analysis.ingest.memory import cleaning_memory_pool
 from analysis.ingest.officers import OFFICER_COLUMNS, build_officers
 from analysis.ingest.privacy import load_secret, pseudonymize_officers
 from analysis.ingest.quarantine import build_quarantine_rows, write_quarantine
@@ -544,6 +545,11 @@ def clean_all(
     raw_dir, out_dir, meetings_dirs=None, secret_path=None, saturday_counts: bool = False
 ) -> dict:
     """Clean every raw file into out_dir (dossiers, officers, meetings, mentions, quarantine, manifest)."""
+    with cleaning_memory_pool():
+        return _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts)
+
+
+def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bool) -> dict:
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not raw_dir.is_dir():
         raise UserError(f"{raw_dir}: raw folder not found")
