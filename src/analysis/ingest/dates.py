@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.ingest.vector import as_arrow_strings, string_layout
+from analysis.ingest.vector import arrow_strings, as_arrow_strings, per_chunk, string_layout
 
 # Day-first and ISO formats only; never %m/%d.
 DATE_FORMATS = (
@@ -207,11 +207,11 @@ def parse_text_dates(values: pd.Series) -> pd.Series:
     The usual fixed-width shapes are read straight from the bytes; every other cell goes
     through `parse_general_text_dates` (strptime over the known formats).
     """
-    raw = as_arrow_strings(values)
-    nanos, handled = _fixed_width_day_first(raw)
+    raw = arrow_strings(values)
+    nanos, handled = per_chunk(_fixed_width_day_first, raw)
     left = ~handled
     if raw.null_count:
-        left &= raw.is_valid().to_numpy(zero_copy_only=False)
+        left &= pc.is_valid(raw).to_numpy(zero_copy_only=False)
     if left.any():
         rest = parse_general_text_dates(values[left])
         nanos[left] = rest.to_numpy(dtype="datetime64[ns]").view(np.int64)

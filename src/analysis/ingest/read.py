@@ -24,7 +24,7 @@ import pyarrow.csv as pacsv
 from analysis.errors import UserError
 from analysis.ingest.columns import closest_headers, header_match_count, map_columns
 from analysis.ingest.dates import extract_period_end
-from analysis.ingest.vector import STRING, as_arrow_strings, filled, has_digit
+from analysis.ingest.vector import STRING, arrow_strings, as_arrow_strings, filled, has_digit
 from analysis.text import fold, normalize_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -269,7 +269,7 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
                 delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in keep},
+                column_types={n: pa.large_string() for n in keep},  # pandas' own string type
                 include_columns=keep,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -293,7 +293,6 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
         raise UserError(
             f"{path.name}: cannot parse as '{delimiter}'-delimited text ({error})"
         ) from None
-    table = table.combine_chunks()  # one copy here saves one per column operation later
     body = arrow_strings_frame(table, [mapping[int(n[1:])] for n in table.column_names])
     header_line = index + 1
     total = len(body) + len(bad_lines)
@@ -475,7 +474,7 @@ def _has_digit(values: pd.Series) -> np.ndarray:
     """True where a cell holds a digit (date cells and numbers always do)."""
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna().to_numpy()
-    return has_digit(as_arrow_strings(values))
+    return has_digit(arrow_strings(values))
 
 
 def _first_texts(cells: pd.DataFrame) -> pd.Series:

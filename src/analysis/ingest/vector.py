@@ -44,10 +44,8 @@ def map_distinct(
 def factorize(values: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes (-1 for missing) and distinct values; Arrow's dictionary encoding for text."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        encoded = pc.dictionary_encode(as_arrow_strings(values))
-        uniques = encoded.dictionary.to_pylist()
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return codes, uniques
+        codes, dictionary = _encode(arrow_strings(values))
+        return codes, dictionary.to_pylist()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, list(uniques)
 
@@ -55,15 +53,51 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, list]:
 def factorize_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Integer codes (-1 for missing) and how many distinct values, without materialising them."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        encoded = pc.dictionary_encode(as_arrow_strings(values))
-        codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-        return codes, len(encoded.dictionary)
+        codes, dictionary = _encode(arrow_strings(values))
+        return codes, len(dictionary)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     return codes, len(uniques)
 
 
+def _encode(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """Arrow's dictionary encoding: integer codes (-1 for missing) and the distinct values (one
+    dictionary shared by every chunk)."""
+    encoded = pc.dictionary_encode(arr)
+    if isinstance(encoded, pa.ChunkedArray):
+        if not encoded.num_chunks:
+            return np.zeros(0, dtype=np.int64), pa.array([], type=arr.type)
+        dictionary = encoded.chunk(0).dictionary
+        indices = pa.chunked_array([c.indices for c in encoded.chunks], type=pa.int32())
+    else:
+        dictionary, indices = encoded.dictionary, encoded.indices
+    codes = pc.fill_null(indices, -1).to_numpy().astype(np.int64)
+    return codes, dictionary
+
+
+def arrow_strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
+    """The column's Arrow strings as stored, chunks left as they are (no copy); the helpers below
+    take either form."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        chunked = values.array._pa_array  # noqa: SLF001
+        return chunked.chunk(0) if chunked.num_chunks == 1 else chunked
+    return as_arrow_strings(values)
+
+
+def per_chunk(function: Callable[[pa.Array], np.ndarray], arr: pa.Array | pa.ChunkedArray):
+    """`function` (from one Arrow array to numpy arrays) applied chunk by chunk, joined."""
+    if not isinstance(arr, pa.ChunkedArray):
+        return function(arr)
+    chunks = arr.chunks or [pa.array([], type=arr.type)]
+    parts = [function(chunk) for chunk in chunks]
+    if len(parts) == 1:
+        return parts[0]
+    if isinstance(parts[0], tuple):
+        return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
+    return np.concatenate(parts)
+
+
 def as_arrow_strings(values: pd.Series) -> pa.Array:
-    """The column as an Arrow string array (zero-copy for Arrow-backed strings)."""
+    """The column as one Arrow string array (zero-copy for one-chunk Arrow-backed strings)."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         chunked = pa.chunked_array(values.array._pa_array)  # noqa: SLF001
         return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
@@ -93,7 +127,7 @@ def cell_text(value: object) -> str | None:
 def filled(values: pd.Series) -> pd.Series:
     """True where a cell holds something other than blanks."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
-        return pd.Series(has_non_blank(as_arrow_strings(values)), index=values.index)
+        return pd.Series(has_non_blank(arrow_strings(values)), index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna()
     as_obj = values.astype("object")
@@ -127,9 +161,11 @@ _ASCII_BLANK = np.zeros(256, dtype=bool)
 _ASCII_BLANK[[9, 10, 11, 12, 13, 32]] = True
 
 
-def has_non_blank(arr: pa.Array) -> np.ndarray:
+def has_non_blank(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """True where a text matches RE2's \\S: decided by the first byte for nearly every text, Arrow's
     kernels only for texts that start with a blank."""
+    if isinstance(arr, pa.ChunkedArray):
+        return per_chunk(has_non_blank, arr)
     first, _, present = _first_byte(arr)
     unsure = present & _ASCII_BLANK[first]  # starts with an ASCII blank: look at the whole text
     out = present & ~unsure
@@ -143,8 +179,10 @@ def has_non_blank(arr: pa.Array) -> np.ndarray:
     return out
 
 
-def has_digit(arr: pa.Array) -> np.ndarray:
+def has_digit(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """True where a text holds an ASCII digit: the first byte decides most (ids, dates)."""
+    if isinstance(arr, pa.ChunkedArray):
+        return per_chunk(has_digit, arr)
     first, length, present = _first_byte(arr)
     out = present & ((first - np.uint8(48)) < 10)  # wraps below '0'
     unsure = present & ~out & (length > 1)
@@ -156,8 +194,10 @@ def has_digit(arr: pa.Array) -> np.ndarray:
     return out
 
 
-def rows_containing(arr: pa.Array, characters: bytes) -> np.ndarray:
+def rows_containing(arr: pa.Array | pa.ChunkedArray, characters: bytes) -> np.ndarray:
     """True for each text holding any of the given ASCII characters (one scan of the bytes)."""
+    if isinstance(arr, pa.ChunkedArray):
+        return per_chunk(lambda chunk: rows_containing(chunk, characters), arr)
     start, length, data = string_layout(arr)
     positions = np.flatnonzero(np.isin(data, np.frombuffer(characters, dtype=np.uint8)))
     out = np.zeros(len(arr), dtype=bool)
@@ -171,28 +211,34 @@ def rows_containing(arr: pa.Array, characters: bytes) -> np.ndarray:
     return out
 
 
-def starts_with_any(arr: pa.Array, characters: bytes) -> np.ndarray:
+def starts_with_any(arr: pa.Array | pa.ChunkedArray, characters: bytes) -> np.ndarray:
     """True for each text whose first byte is one of the given ASCII characters."""
+    if isinstance(arr, pa.ChunkedArray):
+        return per_chunk(lambda chunk: starts_with_any(chunk, characters), arr)
     first, _, present = _first_byte(arr)
     return present & np.isin(first, np.frombuffer(characters, dtype=np.uint8))
 
 
 def clean_text_column(values: pd.Series) -> pd.Series:
     """NFC, trimmed, internal whitespace collapsed; empty -> missing (Arrow kernels, no Python loop)."""
-    arr = as_arrow_strings(values)
-    _, length, data = string_layout(arr)
-    if not (data < 33).any() and not (data > 126).any():
+    arr = arrow_strings(values)
+    if per_chunk(_plain_ascii, arr).all():
         # printable ASCII without any blank (ids, codes): nothing to normalise, only '' to drop
-        empty = length == 0
-        if arr.null_count == len(arr) or not empty.any():
-            return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype=STRING)
-        arr = pc.if_else(pa.array(empty), pa.scalar(None, arr.type), arr)
+        empty = per_chunk(lambda chunk: string_layout(chunk)[1] == 0, arr)
+        if empty.any():
+            arr = pc.if_else(pa.array(empty), pa.scalar(None, arr.type), arr)
         return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype=STRING)
     arr = pc.utf8_normalize(arr, form="NFC")
     arr = pc.replace_substring_regex(arr, r"\s+", " ")
     arr = pc.utf8_trim_whitespace(arr)
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
+    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, arr.type), arr)
     return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype=STRING)
+
+
+def _plain_ascii(arr: pa.Array) -> np.ndarray:
+    """[True] when every byte of the array's texts is printable ASCII other than a space."""
+    data = string_layout(arr)[2]
+    return np.array([not (data < 33).any() and not (data > 126).any()])
 
 
 def filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
