@@ -233,14 +233,26 @@ def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
 
 def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
     """`resolve_units` with commune_code as Arrow-backed strings (no million-object column)."""
-    period = unit_period_start(received_at)
+    starts = np.asarray(UNIT_PERIOD_STARTS, dtype="datetime64[ns]")
+    received = received_at.to_numpy(dtype="datetime64[ns]")
+    nat = np.isnat(received)
+    # rows of each unit period present; usually one period holds every row
+    if len(received) and not nat.any():
+        first, last = np.searchsorted(starts, [received.min(), received.max()], side="right") - 1
+    else:
+        first, last = -1, -2
+    if first == last:
+        groups = [(max(first, 0), np.ones(len(received), dtype=bool))]
+    else:
+        period = np.clip(np.searchsorted(starts, received, side="right") - 1, 0, None)
+        period[nat] = -1  # no date, no period
+        groups = [(k, period == k) for k in np.unique(period[period >= 0])]
     # one small table of results for every (period, spelling), spread back with one take
     position = np.full(len(units), -1, dtype=np.int64)
     codes_of: list[object] = []
     reasons_of: list[object] = []
-    for start in period.dropna().unique():
-        mask = period.eq(start).to_numpy()
-        start = pd.Timestamp(start)
+    for k, mask in groups:
+        start = pd.Timestamp(starts[k])
         on = date(2021, 12, 31) if start.year < 2025 else start.date()
         resolver = _resolver(on)
         codes, uniques = factorize(units if mask.all() else units[mask])

@@ -24,7 +24,15 @@ import pyarrow.csv as pacsv
 from analysis.errors import UserError
 from analysis.ingest.columns import closest_headers, header_match_count, map_columns
 from analysis.ingest.dates import extract_period_end
-from analysis.ingest.vector import STRING, arrow_strings, as_arrow_strings, filled, has_digit
+from analysis.ingest.vector import (
+    STRING,
+    arrow_strings,
+    as_arrow_strings,
+    filled,
+    filter_rows,
+    has_digit,
+    present,
+)
 from analysis.text import fold, normalize_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
@@ -387,7 +395,7 @@ def classify_noise_rows(
     # cheap bound first: a row with more than 3 non-null cells is noise only if its keys are blank
     counts = np.zeros(len(cells), dtype=np.int64)
     for column in cells:  # column by column, in place: a frame-wide notna().sum(axis=1) is slower
-        counts += cells[column].notna().to_numpy()
+        counts += present(cells[column])
     n_notna = pd.Series(counts, index=body.index)
     keys = [k for k in key_columns if k in cells]
     keys_blank = pd.Series(True, index=body.index)
@@ -396,7 +404,7 @@ def classify_noise_rows(
     check = n_notna.le(3) | keys_blank
     n_filled = n_notna.copy()
     if check.any():
-        subset = cells[check]
+        subset = filter_rows(cells, check.to_numpy())
         sums = pd.DataFrame({c: filled(subset[c]) for c in subset}, index=subset.index).sum(axis=1)
         filled_counts = counts.copy()  # positional: no index alignment over every row
         filled_counts[check.to_numpy()] = sums.to_numpy()
@@ -406,7 +414,7 @@ def classify_noise_rows(
     footer = np.zeros(len(cells), dtype=bool)  # total and signature rows: where a footer starts
     if few.any():
         # rows with 1-3 filled cells are rare (totals, labels): a per-row scan is fine here
-        first_text = cells[few].astype("object").apply(_first_text, axis=1)
+        first_text = filter_rows(cells, few.to_numpy()).astype("object").apply(_first_text, axis=1)
         total = first_text.map(_fold_head).str.match(_TOTAL_ROW.pattern).to_numpy()
         noise.loc[few] = noise[few].to_numpy() | total
         footer[few.to_numpy()] = total
@@ -422,7 +430,7 @@ def classify_noise_rows(
     sparse = (n_filled.between(1, FOOTER_MAX_CELLS).to_numpy() & no_id) & ~noise.to_numpy()
     if sparse.any():
         # rows without a dossier number and few cells are rare: their first text, column by column
-        folded = _first_texts(cells[sparse]).map(_fold_head)
+        folded = _first_texts(filter_rows(cells, sparse)).map(_fold_head)
         label = folded.str.match(_FOOTER_LABEL.pattern).fillna(False).to_numpy(dtype=bool)
         rows = np.flatnonzero(sparse)[label]
         noise.iloc[rows] = True

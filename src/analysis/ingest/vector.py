@@ -26,6 +26,8 @@ def map_distinct(
     for i, value in enumerate(uniques):
         mapped[i] = rule(value)
     mapped[-1] = rule(None)
+    if dtype is STRING and _unchanged(values, uniques, mapped):
+        return pd.Series(values.array, index=values.index, dtype=STRING)  # no copy at all
     if dtype is STRING:  # build the Arrow column directly: one take over the distinct results
         dictionary = pa.array(
             [None if v is None or v is pd.NA else str(v) for v in mapped], type=pa.string()
@@ -39,6 +41,15 @@ def map_distinct(
     if dtype is not None:
         out = out.astype(dtype)
     return out
+
+
+def _unchanged(values: pd.Series, uniques: list, mapped: np.ndarray) -> bool:
+    """True when the rule leaves every text of an Arrow text column as it was (already clean)."""
+    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+        return False
+    if mapped[-1] is not None:
+        return False
+    return all(isinstance(m, str) and m == u for m, u in zip(mapped[:-1], uniques, strict=True))
 
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, list]:
@@ -94,6 +105,20 @@ def per_chunk(function: Callable[[pa.Array], np.ndarray], arr: pa.Array | pa.Chu
     if isinstance(parts[0], tuple):
         return tuple(np.concatenate(p) for p in zip(*parts, strict=True))
     return np.concatenate(parts)
+
+
+def present(values: pd.Series) -> np.ndarray:
+    """`values.notna()` as numpy; for Arrow text read from the validity bitmaps directly."""
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        return per_chunk(_valid, arrow_strings(values))
+    return values.notna().to_numpy()
+
+
+def _valid(arr: pa.Array) -> np.ndarray:
+    if not arr.null_count:
+        return np.ones(len(arr), dtype=bool)
+    bits = np.unpackbits(np.frombuffer(arr.buffers()[0], dtype=np.uint8), bitorder="little")
+    return bits[arr.offset : arr.offset + len(arr)].astype(bool)
 
 
 def as_arrow_strings(values: pd.Series) -> pa.Array:
