@@ -51,7 +51,12 @@ class TestResolveUnitCodes:
             == plain["commune_code"].tolist()
         )
         assert arrow["commune_code"].iloc[0] == "09640"
-        assert arrow["unit_reason"].tolist() == plain["unit_reason"].tolist()
+        reasons = arrow["unit_reason"]  # a categorical here, objects with None in resolve_units
+        assert reasons.astype(object).where(reasons.notna(), None).tolist() == (
+            plain["unit_reason"].tolist()
+        )
+        assert plain["unit_reason"].iloc[2] == "unit is empty"
+        assert "district" in plain["unit_reason"].iloc[3]
 
 
 class TestClassifyOutcomeLeavesInputAlone:

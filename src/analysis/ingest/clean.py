@@ -127,8 +127,18 @@ def _text_or_na(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: normalize_text(v) or None, STRING)
 
 
+def day_before(earlier: pd.Series, later: pd.Series) -> np.ndarray:
+    """True where both dates exist and the first falls on an earlier calendar day (whole days)."""
+    first, second = (
+        v.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") for v in (earlier, later)
+    )
+    return first < second  # NaT compares False
+
+
 def _status_or_inferred(status: pd.Series, completed: pd.Series, returned: pd.Series) -> pd.Series:
     """The written status, else resolved when a result or return date exists (Arrow, no object pass)."""
+    if not status.hasnans:
+        return status  # written on every row: nothing to infer
     pending = (completed.isna() & returned.isna()).to_numpy()
     inferred = pc.if_else(pa.array(pending), "pending", "resolved")
     merged = pc.coalesce(as_arrow_strings(status), inferred)
@@ -206,9 +216,6 @@ def prepare_dossier_table(
         done = {name: future.result() for name, future in tasks.items()}
         noise = noise_task.result()
         units = unit_task.result()
-    frame = pd.DataFrame(index=body.index)
-    for name in ("dossier_id", "procedure", "field", "channel", "online_level"):
-        frame[name] = done[name]
     table.footer_row = noise.attrs.get("footer_row")
     table.rows_skipped += int(noise.sum())  # kept in place (marked SKIPPED): filtering costs a copy
     if "due_at" not in body and "processing_days" in body:
@@ -217,24 +224,32 @@ def prepare_dossier_table(
         if as_dates.notna().sum() >= 0.5 * body["processing_days"].notna().sum() > 0:
             dates["due_at"] = as_dates
             body = body.rename(columns={"processing_days": "due_at"})
-    for name in DATE_FIELDS:
-        frame[name] = dates[name]
-    frame["status"] = _status_or_inferred(
-        done["status"], dates["completed_at"], dates["returned_at"]
-    )
-    frame["completed_at"] = end_of_processing(frame)
-    frame["apology_letter"] = done["apology_letter"]
-    frame["officer_id"] = done["officer_id"]
+    status = _status_or_inferred(done["status"], dates["completed_at"], dates["returned_at"])
     as_of = table.as_of_title
     if as_of is None:
-        latest = pd.concat([dates[n] for n in ("received_at", "completed_at", "returned_at")]).max()
-        as_of = latest.normalize() if pd.notna(latest) else pd.NaT
-    frame["as_of"] = pd.Series(as_of, index=body.index, dtype="datetime64[ns]")
-    frame["source_file"] = _repeated_text(source_file, len(body), body.index)
-    frame["source_row"] = body["source_row"].astype("int64")
+        latest = [
+            d.max() for d in (dates[n] for n in ("received_at", "completed_at", "returned_at"))
+        ]
+        latest = [d for d in latest if pd.notna(d)]
+        as_of = max(latest).normalize() if latest else pd.NaT
+    columns = {
+        **{name: done[name] for name in ("dossier_id", "procedure", "field", "channel")},
+        "online_level": done["online_level"],
+        "received_at": dates["received_at"],
+        "due_at": dates["due_at"],
+        "completed_at": end_of_processing(dates["completed_at"], dates["returned_at"], status),
+        "returned_at": dates["returned_at"],
+        "status": status,
+        "apology_letter": done["apology_letter"],
+        "officer_id": done["officer_id"],
+        "as_of": pd.Series(as_of, index=body.index, dtype="datetime64[ns]"),
+        "source_file": _repeated_text(source_file, len(body), body.index),
+        "source_row": body["source_row"].astype("int64"),
+    }
     if "processing_days" in body:
-        frame["processing_days"] = column("processing_days").astype("string")
-    frame["commune_code"] = units["commune_code"]
+        columns["processing_days"] = column("processing_days").astype("string")
+    columns["commune_code"] = units["commune_code"]
+    frame = pd.DataFrame(columns, index=body.index, copy=False)  # one frame, no column inserts
 
     # first failing rule per row, as a code into `labels` (a categorical: no million-object column)
     labels: list[str] = [SKIPPED]
@@ -252,7 +267,6 @@ def prepare_dossier_table(
                 code[target] = np.array([_label_code(labels, t) for t in texts])[rows_codes]
             open_rows[target] = False
 
-    received_day = frame["received_at"].dt.normalize()
     no_received = frame["received_at"].isna()
     flag(frame["dossier_id"].isna(), "missing dossier id")
     flag(
@@ -260,14 +274,7 @@ def prepare_dossier_table(
         "unparseable received date",
     )
     flag(no_received, "missing received date")
-    unit_reason = units["unit_reason"].to_numpy(dtype=object)
-    flag(
-        frame["commune_code"].isna(),
-        lambda rows: np.array(
-            ["unknown unit: " + ("no unit" if pd.isna(r) else str(r)) for r in unit_reason[rows]],
-            dtype=object,
-        ),
-    )
+    flag(frame["commune_code"].isna(), lambda rows: _unit_reasons(units["unit_reason"], rows))
     no_channel = frame["channel"].isna()
     flag(no_channel & _raw_filled(body, channel_source, no_channel), "unknown channel")
     flag(no_channel, "missing channel")
@@ -277,15 +284,28 @@ def prepare_dossier_table(
             missing & _raw_filled(body, name, missing),
             f"unparseable {name.removesuffix('_at')} date",
         )
-    flag(dates["completed_at"].dt.normalize() < received_day, "completed before received")
-    flag(dates["returned_at"].dt.normalize() < received_day, "returned before received")
-    flag(frame["due_at"].dt.normalize() < received_day, "appointment before received")
+    received = frame["received_at"]
+    flag(day_before(dates["completed_at"], received), "completed before received")
+    flag(day_before(dates["returned_at"], received), "returned before received")
+    flag(day_before(frame["due_at"], received), "appointment before received")
     flag(
         frame["status"].eq("resolved") & frame["completed_at"].isna(),
         "resolved without a result or return date",
     )
     reasons = pd.Series(pd.Categorical.from_codes(code, categories=labels), index=body.index)
     return body, frame, reasons
+
+
+def _unit_reasons(reasons: pd.Series, rows: np.ndarray) -> pd.Categorical:
+    """'unknown unit: <why>' for the given rows (worded once per distinct reason)."""
+    chosen = reasons.array[rows]
+    worded = chosen.rename_categories(["unknown unit: " + str(c) for c in chosen.categories])
+    if chosen.isna().any():
+        empty = "unknown unit: no unit"
+        if empty not in worded.categories:
+            worded = worded.add_categories([empty])
+        worded = worded.fillna(empty)
+    return worded
 
 
 def _label_code(labels: list[str], text: str) -> int:
@@ -343,9 +363,7 @@ def clean_dossiers(
         reasons = set_reason(
             reasons, missing_due, "no appointment date and no known deadline for the procedure"
         )
-        early_due = (
-            frame["due_at"].dt.normalize() < frame["received_at"].dt.normalize()
-        ) & reasons.isna()
+        early_due = day_before(frame["due_at"], frame["received_at"]) & reasons.isna()
         reasons = set_reason(reasons, early_due, "appointment before received")
         bad = reasons.notna() & reasons.ne(SKIPPED)
         # Arrow's filter and hashing release the GIL: the valid rows are copied (and, for one

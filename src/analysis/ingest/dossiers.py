@@ -225,9 +225,8 @@ def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
     itself ("huyện Ba Vì") or an ambiguous spelling stays unresolved: never guessed.
     """
     out = resolve_unit_codes(units, received_at)
-    out["commune_code"] = (
-        out["commune_code"].astype(object).where(out["commune_code"].notna(), None)
-    )
+    for column in ("commune_code", "unit_reason"):
+        out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
 
 
@@ -271,8 +270,8 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
             "commune_code": pd.Series(
                 pd.arrays.ArrowStringArray(commune_code), index=units.index, dtype=STRING
             ),
-            "unit_reason": pd.Series(
-                np.array(reasons_of, dtype=object)[position], index=units.index, dtype=object
+            "unit_reason": pd.Series(  # a categorical: a few reasons, a million rows
+                pd.Categorical(reasons_of)[position], index=units.index
             ),
         }
     )
@@ -339,11 +338,13 @@ def fill_missing_due_dates(
     return frame
 
 
-def end_of_processing(frame: pd.DataFrame) -> pd.Series:
+def end_of_processing(completed: pd.Series, returned: pd.Series, status: pd.Series) -> pd.Series:
     """End of processing per DOMAIN.md: result date, else return date (for finished statuses)."""
-    completed = frame["completed_at"].where(frame["completed_at"].notna(), frame["returned_at"])
-    finished = frame["status"].isin(["resolved", "refused", "withdrawn"])
-    return completed.where(finished)
+    done = completed.to_numpy(dtype="datetime64[ns]")
+    end = np.where(np.isnat(done), returned.to_numpy(dtype="datetime64[ns]"), done)
+    finished = status.isin(["resolved", "refused", "withdrawn"]).to_numpy(dtype=bool)
+    end[~finished] = np.datetime64("NaT")
+    return pd.Series(end, index=completed.index)
 
 
 def _days(values: pd.Series) -> np.ndarray:
