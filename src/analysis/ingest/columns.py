@@ -409,24 +409,66 @@ def _contains_words(header: str, synonym: str) -> bool:
 def score_header(header: str, synonyms: dict[str, tuple[str, ...]]) -> tuple[str | None, float]:
     """Best canonical field for one folded header and its score (exact > contained > fuzzy)."""
     best: tuple[str | None, float] = (None, 0.0)
-    for field, words in synonyms.items():
-        for word in words:
-            if header == word:
-                score = 1000.0 + len(word)
-            elif _contains_words(header, word):
-                score = 500.0 + len(word)
-            else:
-                continue
-            if word in WEAK_SYNONYMS:
-                score -= 700.0 if score >= 1000 else 300.0
-            if score > best[1]:
-                best = (field, score)
+    for field, word in _candidates(header, synonyms):
+        if header == word:
+            score = 1000.0 + len(word)
+        elif _contains_words(header, word):
+            score = 500.0 + len(word)
+        else:
+            continue
+        if word in WEAK_SYNONYMS:
+            score -= 700.0 if score >= 1000 else 300.0
+        if score > best[1]:
+            best = (field, score)
     if best[0] is None and len(header) >= 5:
-        flat = [(w, f) for f, ws in synonyms.items() for w in ws if len(w) >= 5]
-        hit = process.extractOne(header, [w for w, _ in flat], scorer=fuzz.ratio)
-        if hit and hit[1] >= FUZZY_HEADER_MIN:
-            best = (flat[hit[2]][1], hit[1])
+        words, fields = _fuzzy_choices(synonyms)
+        hit = process.extractOne(
+            header, words, scorer=fuzz.ratio, score_cutoff=FUZZY_HEADER_MIN
+        )  # the cutoff lets rapidfuzz skip hopeless candidates early (same best match)
+        if hit:
+            best = (fields[hit[2]], hit[1])
     return best
+
+
+class _SynonymIndex:
+    """One synonym table prepared for matching: its entries in order, the entries each first
+    word starts, and the fuzzy candidates (long synonyms)."""
+
+    def __init__(self, synonyms: dict[str, tuple[str, ...]]):
+        self.synonyms = synonyms  # kept alive: the cache is keyed by its identity
+        self.entries = [(f, w) for f, ws in synonyms.items() for w in ws]
+        self.by_first_word: dict[str, list[int]] = {}
+        for order, (_, word) in enumerate(self.entries):
+            self.by_first_word.setdefault(word.split(" ")[0], []).append(order)
+        flat = [(w, f) for f, w in self.entries if len(w) >= 5]
+        self.fuzzy_words = [w for w, _ in flat]
+        self.fuzzy_fields = [f for _, f in flat]
+
+
+_INDEXES: dict[int, _SynonymIndex] = {}
+
+
+def _index(synonyms: dict[str, tuple[str, ...]]) -> _SynonymIndex:
+    index = _INDEXES.get(id(synonyms))
+    if index is None or index.synonyms is not synonyms:
+        index = _INDEXES[id(synonyms)] = _SynonymIndex(synonyms)
+    return index
+
+
+def _candidates(header: str, synonyms: dict[str, tuple[str, ...]]) -> list[tuple[str, str]]:
+    """(field, synonym) pairs that can equal or be contained in the header, in table order: a
+    synonym's first word must be one of the header's words."""
+    index = _index(synonyms)
+    orders = sorted(
+        {o for token in set(header.split(" ")) for o in index.by_first_word.get(token, ())}
+    )
+    return [index.entries[o] for o in orders]
+
+
+def _fuzzy_choices(synonyms: dict[str, tuple[str, ...]]) -> tuple[list[str], list[str]]:
+    """Synonyms of five letters or more and their fields, listed once per synonym table."""
+    index = _index(synonyms)
+    return index.fuzzy_words, index.fuzzy_fields
 
 
 def is_personal_header(header: str) -> bool:
