@@ -97,3 +97,54 @@ class TestDeduplicateCountsUnchanged:
         assert identical["source_row"].tolist() == [2]
         assert conflicting["source_row"].tolist() == [3]
         assert sorted(kept["source_row"]) == [1, 4]
+
+
+def _chunked(texts: list[str | None], cuts: list[int]) -> pd.Series:
+    """Arrow-backed text split into chunks at `cuts` (as the csv reader leaves them)."""
+    import pyarrow as pa
+
+    whole = pa.array(texts, type=pa.large_string())
+    bounds = [0, *cuts, len(texts)]
+    chunks = [whole.slice(a, b - a) for a, b in zip(bounds, bounds[1:], strict=False)]
+    return pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array(chunks)), dtype=STRING)
+
+
+class TestMayRepeat:
+    def test_equal_ids_in_different_chunks_are_seen(self):
+        from analysis.ingest.duplicates import may_repeat
+
+        ids = _chunked(["A-1", "B-22", None, "C-333", "B-22", None], [2, 4])
+        assert may_repeat(ids)
+        assert not may_repeat(_chunked(["A-1", "B-22", None, "C-333", "B-23", None], [2, 4]))
+
+    def test_agrees_with_exact_counting_on_random_ids(self):
+        from analysis.ingest.duplicates import may_repeat
+
+        rng = np.random.default_rng(3)
+        for trial in range(200):
+            n = int(rng.integers(1, 400))
+            width = int(rng.integers(1, 33))
+            alphabet = list("0123456789-ABC.") if trial % 2 else list("01")
+            texts = [
+                None
+                if rng.random() < 0.05
+                else "".join(rng.choice(alphabet, rng.integers(0, width + 1)))
+                for _ in range(n)
+            ]
+            ids = _chunked(texts, sorted(set(rng.integers(0, n, 3).tolist())))
+            present = [t for t in texts if t is not None]
+            assert may_repeat(ids) == (len(set(present)) < len(present)), texts
+
+    def test_ids_longer_than_the_window_fall_back_to_exact_counting(self):
+        from analysis.ingest.duplicates import deduplicate_dossiers, may_repeat
+
+        long = "X" * 40
+        assert may_repeat(_chunked([long + "1", long + "2"], []))  # no quick answer
+        frame = pd.DataFrame(
+            {
+                "dossier_id": _chunked([long + "1", long + "2"], [1]),
+                "status": pd.Series(["resolved", "resolved"], dtype=STRING),
+            }
+        )
+        kept, identical, conflicting = deduplicate_dossiers(frame)
+        assert len(kept) == 2 and identical.empty and conflicting.empty

@@ -60,7 +60,6 @@ from analysis.ingest.vector import (
     STRING,
     as_arrow_strings,
     clean_text_column,
-    factorize_codes,
     filled,
     filter_rows,
     map_distinct,
@@ -354,8 +353,7 @@ def clean_dossiers(
         ]  # valid rows only
         learned = learn_procedure_deadlines(pd.concat(with_due), saturday_counts)
         deadlines = {**load_procedure_deadlines(), **learned}
-    filterer = ThreadPoolExecutor(max_workers=2)
-    id_codes = None
+    filterer = ThreadPoolExecutor(max_workers=1)
     for source, table, body, frame, reasons in prepared:
         entry = entries[source]
         frame = fill_missing_due_dates(frame, deadlines, saturday_counts)
@@ -366,12 +364,9 @@ def clean_dossiers(
         early_due = day_before(frame["due_at"], frame["received_at"]) & reasons.isna()
         reasons = set_reason(reasons, early_due, "appointment before received")
         bad = reasons.notna() & reasons.ne(SKIPPED)
-        # Arrow's filter and hashing release the GIL: the valid rows are copied (and, for one
-        # export, its ids encoded for the duplicate check) while quarantine rows are built
+        # Arrow's filter releases the GIL: the valid rows are copied while quarantine rows are built
         keep = reasons.isna().to_numpy()
         valid_frames.append(filterer.submit(filter_rows, frame, keep))
-        if len(prepared) == 1:
-            id_codes = filterer.submit(factorize_codes, frame["dossier_id"]), keep
         quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
         entry["rows_quarantined"] += int(bad.sum())
         skipped, broken = split_malformed_rows(table, after_footer=True)
@@ -387,8 +382,7 @@ def clean_dossiers(
         valid = valid_frames[0] if one else pd.concat(valid_frames, ignore_index=True)
     else:
         valid = pd.DataFrame(columns=DOSSIER_COLUMNS)
-    codes = id_codes[0].result()[0][id_codes[1]] if id_codes else None
-    kept, identical, conflicting = deduplicate_dossiers(valid, codes)
+    kept, identical, conflicting = deduplicate_dossiers(valid)
     for dropped in (identical, conflicting):
         for source, n in dropped["source_file"].value_counts().items():
             entries[source]["rows_duplicate"] += int(n)

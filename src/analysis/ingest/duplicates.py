@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from analysis.ingest.vector import factorize_codes
+from analysis.ingest.vector import arrow_strings, factorize_codes, short_text_hashes
 
 STATUS_RANK = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
 PROVENANCE = ["source_file", "source_row", "as_of"]
@@ -95,6 +96,21 @@ def resolve_conflicting_duplicates(
     return pd.concat([single, ranked[~superseded]]), ranked[superseded]
 
 
+def may_repeat(ids: pd.Series) -> bool:
+    """False when no id occurs twice for sure (all hashes distinct); True when one may."""
+    if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
+        return True
+    arr = arrow_strings(ids)
+    parts = []
+    for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
+        hashes = short_text_hashes(chunk)
+        if hashes is None:  # a long id: no quick answer
+            return True
+        parts.append(hashes[chunk.is_valid().to_numpy(zero_copy_only=False)])
+    hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    return len(pd.unique(hashes)) < len(hashes)
+
+
 def deduplicate_dossiers(
     frame: pd.DataFrame, codes: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -102,8 +118,10 @@ def deduplicate_dossiers(
 
     `codes`: integer codes of the ids (equal ids, equal codes; -1 for none) when already known.
     """
-    if codes is None:  # once: the ids of the kept rows are a subset
-        codes, _ = factorize_codes(frame["dossier_id"])
+    if codes is None:
+        if not may_repeat(frame["dossier_id"]):
+            return frame, frame.iloc[0:0], frame.iloc[0:0]
+        codes, _ = factorize_codes(frame["dossier_id"])  # once: kept rows' ids are a subset
     dropped = identical_rows(frame, codes)
     if dropped.any():
         kept, identical, codes = frame[~dropped], frame[dropped], codes[~dropped]

@@ -260,6 +260,31 @@ def clean_text_column(values: pd.Series) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(arr), index=values.index, dtype=STRING)
 
 
+_HASH_WIDTH = 32  # texts up to this many bytes are hashed from a fixed-width window
+
+
+def short_text_hashes(arr: pa.Array) -> np.ndarray | None:
+    """A 64-bit hash of each text (0 for missing), or None when a text is longer than 32 bytes.
+
+    Equal texts get equal hashes, so texts whose hashes are all distinct are all distinct:
+    a cheap test for "no id repeats" that saves hashing a million ids into a dictionary.
+    """
+    start, length, data = string_layout(arr)
+    if length.size and length.max() > _HASH_WIDTH:
+        return None
+    padded = np.concatenate([data, np.zeros(_HASH_WIDTH, dtype=np.uint8)])
+    window = np.lib.stride_tricks.sliding_window_view(padded, _HASH_WIDTH)[start]
+    window *= np.arange(_HASH_WIDTH) < length[:, None]  # bytes past the text's end count as 0
+    words = window.view("<u8")
+    mixed = length.astype(np.uint64)
+    for k in range(words.shape[1]):
+        mixed = (mixed ^ words[:, k]) * np.uint64(0x9E3779B97F4A7C15)
+        mixed ^= mixed >> np.uint64(29)
+    if arr.null_count:
+        mixed[~arr.is_valid().to_numpy(zero_copy_only=False)] = 0
+    return mixed
+
+
 def _plain_ascii(arr: pa.Array) -> np.ndarray:
     """[True] when every byte of the array's texts is printable ASCII other than a space."""
     data = string_layout(arr)[2]
