@@ -33,7 +33,7 @@ from analysis.ingest.dossiers import (
     online_level_of,
     resolve_unit_codes,
 )
-from analysis.ingest.duplicates import deduplicate_dossiers
+from analysis.ingest.duplicates import deduplicate_dossiers, id_hashes, may_repeat
 from analysis.ingest.manifest import (
     check_reconciliation,
     file_entry,
@@ -353,7 +353,8 @@ def clean_dossiers(
         ]  # valid rows only
         learned = learn_procedure_deadlines(pd.concat(with_due), saturday_counts)
         deadlines = {**load_procedure_deadlines(), **learned}
-    filterer = ThreadPoolExecutor(max_workers=1)
+    filterer = ThreadPoolExecutor(max_workers=2)
+    hashing: list = []  # (future of id hashes, rows kept) per export: is any id repeated?
     for source, table, body, frame, reasons in prepared:
         entry = entries[source]
         frame = fill_missing_due_dates(frame, deadlines, saturday_counts)
@@ -364,9 +365,12 @@ def clean_dossiers(
         early_due = day_before(frame["due_at"], frame["received_at"]) & reasons.isna()
         reasons = set_reason(reasons, early_due, "appointment before received")
         bad = reasons.notna() & reasons.ne(SKIPPED)
-        # Arrow's filter releases the GIL: the valid rows are copied while quarantine rows are built
+        # Arrow's and numpy's kernels release the GIL: the valid rows are copied and the ids
+        # hashed while quarantine rows are built
         keep = reasons.isna().to_numpy()
-        valid_frames.append(filterer.submit(filter_rows, frame, keep))
+        # outcomes are row by row, so they are classified before filtering, in the same thread
+        valid_frames.append(filterer.submit(_outcome_and_filter, frame, keep))
+        hashing.append((filterer.submit(id_hashes, frame["dossier_id"]), keep))
         quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
         entry["rows_quarantined"] += int(bad.sum())
         skipped, broken = split_malformed_rows(table, after_footer=True)
@@ -382,16 +386,25 @@ def clean_dossiers(
         valid = valid_frames[0] if one else pd.concat(valid_frames, ignore_index=True)
     else:
         valid = pd.DataFrame(columns=DOSSIER_COLUMNS)
-    kept, identical, conflicting = deduplicate_dossiers(valid)
+    hashes = [(future.result(), keep) for future, keep in hashing]
+    if any(h is None for h, _ in hashes) or may_repeat(
+        valid["dossier_id"], np.concatenate([h[keep] for h, keep in hashes] or [np.zeros(0)])
+    ):
+        kept, identical, conflicting = deduplicate_dossiers(valid)
+    else:  # every id once: nothing to collapse or resolve
+        kept, identical, conflicting = valid, valid.iloc[0:0], valid.iloc[0:0]
     for dropped in (identical, conflicting):
         for source, n in dropped["source_file"].value_counts().items():
             entries[source]["rows_duplicate"] += int(n)
     for source, n in kept["source_file"].value_counts().items():
         entries[source]["rows_clean"] += int(n)
-    kept = classify_outcome(kept)
     kept = finalize_dossiers(kept)
     counts = {"identical": len(identical), "conflicting": len(conflicting)}
     return kept, quarantine, counts
+
+
+def _outcome_and_filter(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
+    return filter_rows(classify_outcome(frame), keep)
 
 
 def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:

@@ -96,19 +96,31 @@ def resolve_conflicting_duplicates(
     return pd.concat([single, ranked[~superseded]]), ranked[superseded]
 
 
-def may_repeat(ids: pd.Series) -> bool:
-    """False when no id occurs twice for sure (all hashes distinct); True when one may."""
+def id_hashes(ids: pd.Series) -> np.ndarray | None:
+    """A 64-bit hash per id (0 where missing), or None when there is no quick answer (ids not
+    Arrow text, or longer than 32 bytes)."""
     if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
-        return True
+        return None
     arr = arrow_strings(ids)
     parts = []
     for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
         hashes = short_text_hashes(chunk)
-        if hashes is None:  # a long id: no quick answer
-            return True
-        parts.append(hashes[chunk.is_valid().to_numpy(zero_copy_only=False)])
-    hashes = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
-    return len(pd.unique(hashes)) < len(hashes)
+        if hashes is None:
+            return None
+        parts.append(hashes)
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def may_repeat(ids: pd.Series, hashes: np.ndarray | None = None) -> bool:
+    """False when no id occurs twice for sure (all hashes distinct); True when one may.
+
+    `hashes`: `id_hashes(ids)` when already computed (ids can be a subset of those rows:
+    pass the matching subset)."""
+    hashes = id_hashes(ids) if hashes is None else hashes
+    if hashes is None:
+        return True
+    present = hashes[ids.notna().to_numpy()]
+    return len(pd.unique(present)) < len(present)
 
 
 def deduplicate_dossiers(
