@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -98,7 +99,8 @@ TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 REPORT_SUFFIXES = {".txt", ".docx"}
 DATE_FIELDS = ("received_at", "due_at", "completed_at", "returned_at")
 SKIPPED = "\x00skipped"
-PREPARE_WORKERS = 3  # column rules run side by side (kernels release the GIL)  # blank, label, repeated-header and total rows: counted, not quarantined
+# column rules run side by side (kernels release the GIL); one worker per core, 2 to 4
+PREPARE_WORKERS = max(2, min(4, os.cpu_count() or 2))  # blank, label, repeated-header and total rows: counted, not quarantined
 
 
 def list_files(folder: Path, suffixes: set[str]) -> list[Path]:
