@@ -100,9 +100,10 @@ def formula_safe_text(text: pa.Array) -> pa.Array:
 
 
 def csv_bytes(header: list[str], columns: list[pa.Array]) -> bytes:
-    """Rows as csv text, byte for byte what Python's csv module writes with minimal quoting
-    (a cell holding , " or a line break is quoted, quotes doubled; missing is empty), built
-    with Arrow's string kernels instead of one Python call per cell."""
+    """Rows as csv text as Python's csv module writes them with minimal quoting (a cell holding
+    , " or a line break is quoted, quotes doubled; missing is empty; a lone carriage return is
+    quoted too, which the module does not do), built with Arrow's string kernels instead of one
+    Python call per cell."""
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerow(header)
     head = text.getvalue().encode("utf-8")
