@@ -95,12 +95,19 @@ LONG_TEXTS = {
     "channel",
     "online_level",
 }
+# columns holding a few dozen spellings over all rows: read dictionary-encoded from csv
+REPEATED_TEXT = frozenset(
+    {"procedure", "field", "unit", "channel", "online_flag", "online_level", "status", "officer"}
+    | {"apology_letter"}
+)
 TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 REPORT_SUFFIXES = {".txt", ".docx"}
 DATE_FIELDS = ("received_at", "due_at", "completed_at", "returned_at")
 SKIPPED = "\x00skipped"
 # column rules run side by side (kernels release the GIL); one worker per core, 2 to 4
-PREPARE_WORKERS = max(2, min(4, os.cpu_count() or 2))  # blank, label, repeated-header and total rows: counted, not quarantined
+PREPARE_WORKERS = max(
+    2, min(4, os.cpu_count() or 2)
+)  # blank, label, repeated-header and total rows: counted, not quarantined
 
 
 def list_files(folder: Path, suffixes: set[str]) -> list[Path]:
@@ -335,7 +342,10 @@ def clean_dossiers(
         source = relative_name(path, [raw_dir])
         entry = entries[source]
         for table in read_table(
-            path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,)
+            path,
+            cols.DOSSIER_SYNONYMS,
+            cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,),
+            REPEATED_TEXT,
         ):
             body, frame, reasons = prepare_dossier_table(table, source, secret)
             entry["rows_read"] += table.rows_read

@@ -28,9 +28,12 @@ from analysis.ingest.vector import (
     STRING,
     arrow_strings,
     as_arrow_strings,
+    by_category,
+    dictionary_categorical,
     filled,
     filter_rows,
     has_digit,
+    is_categorical,
     present,
 )
 from analysis.text import fold, normalize_text
@@ -52,6 +55,7 @@ _FOOTER_LABEL = re.compile(
     r"|^([^\d]{0,40} )?ngay( \d{1,2})? thang( \d{1,2})? nam\b"
 )
 FOOTER_MAX_CELLS = 6  # a signature row holds a few labels or names, never a whole record
+_DICTIONARY = pa.dictionary(pa.int32(), pa.large_string())
 
 
 @dataclass
@@ -220,8 +224,14 @@ def sniff_header(lines: list[str], synonyms: dict) -> tuple[int, str, list[str],
     return best
 
 
-def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> list[RawTable]:
-    """A delimited text export read with pyarrow as strings, loading only the known columns."""
+def read_text_table(
+    path: Path, synonyms: dict, required: tuple[str, ...], repeated: frozenset[str] = frozenset()
+) -> list[RawTable]:
+    """A delimited text export read with pyarrow as strings, loading only the known columns.
+
+    Columns named in `repeated` (a few dozen spellings over a million rows: units, procedures,
+    statuses) are read dictionary-encoded and handed on as pandas categoricals: each distinct
+    text is stored once, and the rules run on the categories."""
     size = path.stat().st_size
     with open(path, "rb") as handle:
         head = handle.read(200_000)
@@ -277,7 +287,10 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
                 delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.large_string() for n in keep},  # pandas' own string type
+                column_types={  # large strings: pandas' own string type
+                    n: _DICTIONARY if mapping[int(n[1:])] in repeated else pa.large_string()
+                    for n in keep
+                },
                 include_columns=keep,
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -301,6 +314,8 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
         raise UserError(
             f"{path.name}: cannot parse as '{delimiter}'-delimited text ({error})"
         ) from None
+    if repeated:
+        table = table.unify_dictionaries()  # one dictionary per column, shared by its chunks
     body = arrow_strings_frame(table, [mapping[int(n[1:])] for n in table.column_names])
     header_line = index + 1
     total = len(body) + len(bad_lines)
@@ -339,9 +354,14 @@ def read_text_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> li
 
 
 def arrow_strings_frame(table: pa.Table, names: list[str]) -> pd.DataFrame:
-    """Arrow string columns wrapped as pandas Series without a copy (to_pandas is ~10x slower)."""
+    """Arrow string columns wrapped as pandas Series without a copy (to_pandas is ~10x slower);
+    dictionary columns become categoricals (their codes, their categories)."""
     columns = {
-        name: pd.Series(pd.arrays.ArrowStringArray(table.column(i)), dtype=STRING, copy=False)
+        name: (
+            pd.Series(dictionary_categorical(table.column(i)), copy=False)
+            if pa.types.is_dictionary(table.column(i).type)
+            else pd.Series(pd.arrays.ArrowStringArray(table.column(i)), dtype=STRING, copy=False)
+        )
         for i, name in enumerate(names)
     }
     return pd.DataFrame(columns, index=pd.RangeIndex(table.num_rows), copy=False)
@@ -361,8 +381,12 @@ def split_short_rows(
     return short, sorted(long)
 
 
-def read_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> list[RawTable]:
-    """Read one raw file of any supported kind; UserError names the file and what is wrong."""
+def read_table(
+    path: Path, synonyms: dict, required: tuple[str, ...], repeated: frozenset[str] = frozenset()
+) -> list[RawTable]:
+    """Read one raw file of any supported kind; UserError names the file and what is wrong.
+
+    `repeated`: canonical columns to read dictionary-encoded from csv (see `read_text_table`)."""
     suffix = path.suffix.lower()
     if not path.exists():
         raise UserError(f"{path}: file not found")
@@ -371,7 +395,7 @@ def read_table(path: Path, synonyms: dict, required: tuple[str, ...]) -> list[Ra
     if suffix in SPREADSHEET_SUFFIXES:
         return read_spreadsheet(path, synonyms, required)
     if suffix in TEXT_SUFFIXES:
-        return read_text_table(path, synonyms, required)
+        return read_text_table(path, synonyms, required, repeated)
     raise UserError(f"{path.name}: unsupported file type '{suffix}' (use .xlsx or .csv)")
 
 
@@ -482,6 +506,8 @@ def _has_digit(values: pd.Series) -> np.ndarray:
     """True where a cell holds a digit (date cells and numbers always do)."""
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna().to_numpy()
+    if is_categorical(values):
+        return by_category(values, has_digit)
     return has_digit(arrow_strings(values))
 
 

@@ -54,6 +54,8 @@ def _unchanged(values: pd.Series, uniques: list, mapped: np.ndarray) -> bool:
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes (-1 for missing) and distinct values; Arrow's dictionary encoding for text."""
+    if is_categorical(values):  # encoded already (unused categories only cost a rule call)
+        return values.cat.codes.to_numpy().astype(np.int64), list(values.cat.categories)
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         codes, dictionary = _encode(arrow_strings(values))
         return codes, dictionary.to_pylist()
@@ -107,6 +109,32 @@ def per_chunk(function: Callable[[pa.Array], np.ndarray], arr: pa.Array | pa.Chu
     return np.concatenate(parts)
 
 
+def dictionary_categorical(column: pa.ChunkedArray) -> pd.Categorical:
+    """A dictionary-encoded Arrow column (one dictionary for all chunks) as a pandas categorical."""
+    if column.num_chunks:
+        dictionary = column.chunk(0).dictionary
+        codes = pc.fill_null(
+            pa.chunked_array([c.indices for c in column.chunks], type=pa.int32()), -1
+        ).to_numpy()
+    else:
+        dictionary, codes = pa.array([], pa.large_string()), np.zeros(0, dtype=np.int32)
+    categories = pd.Index(dictionary.to_pylist(), dtype=object)
+    return pd.Categorical.from_codes(codes, categories=categories, validate=False)
+
+
+def is_categorical(values: pd.Series) -> bool:
+    return isinstance(values.dtype, pd.CategoricalDtype)
+
+
+def by_category(values: pd.Series, test: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """A per-text test run once per category of a categorical and spread to its rows (missing:
+    False)."""
+    categories = pa.array(list(values.cat.categories), type=pa.large_string())
+    answers = np.append(test(categories) if len(categories) else np.zeros(0, bool), False)
+    codes = values.cat.codes.to_numpy()
+    return answers[np.where(codes < 0, len(categories), codes)]
+
+
 def present(values: pd.Series) -> np.ndarray:
     """`values.notna()` as numpy; for Arrow text read from the validity bitmaps directly."""
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
@@ -126,6 +154,10 @@ def as_arrow_strings(values: pd.Series) -> pa.Array:
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         chunked = pa.chunked_array(values.array._pa_array)  # noqa: SLF001
         return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
+    if is_categorical(values) and values.cat.categories.inferred_type in ("string", "empty"):
+        categories = pa.array(list(values.cat.categories), type=pa.large_string())
+        codes = values.cat.codes.to_numpy()
+        return pc.take(categories, pa.array(codes, mask=codes < 0))
     objects = values.astype("object")
     try:  # text and blanks only (the usual case): Arrow converts them without a Python call each
         return pa.array(objects, type=pa.string(), from_pandas=True)
@@ -151,6 +183,8 @@ def cell_text(value: object) -> str | None:
 
 def filled(values: pd.Series) -> pd.Series:
     """True where a cell holds something other than blanks."""
+    if is_categorical(values):
+        return pd.Series(by_category(values, has_non_blank), index=values.index)
     if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
         return pd.Series(has_non_blank(arrow_strings(values)), index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
