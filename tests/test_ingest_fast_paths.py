@@ -273,3 +273,16 @@ def test_the_cleaning_pool_is_restored_afterwards(monkeypatch):
     monkeypatch.setenv("ARROW_DEFAULT_MEMORY_POOL", "system")
     with cleaning_memory_pool():
         assert pa.default_memory_pool().backend_name == before  # the user's choice stands
+
+
+def test_blank_statuses_are_inferred_from_the_dates_and_written_ones_kept():
+    from analysis.ingest.clean import _status_or_inferred
+
+    status = pd.Series(["refused", None, None, "pending", None], dtype=STRING)
+    completed = pd.Series(pd.to_datetime(["2021-03-01", "2021-03-02", None, None, None]))
+    returned = pd.Series(pd.to_datetime([None, None, "2021-03-05", None, None]))
+    out = _status_or_inferred(status, completed, returned)
+    assert out.tolist() == ["refused", "resolved", "resolved", "pending", "pending"]
+    assert out.dtype == STRING
+    written = pd.Series(["resolved"], dtype=STRING)
+    assert _status_or_inferred(written, completed[:1], returned[:1]) is written

@@ -145,11 +145,13 @@ def day_before(earlier: pd.Series, later: pd.Series) -> np.ndarray:
 
 def _status_or_inferred(status: pd.Series, completed: pd.Series, returned: pd.Series) -> pd.Series:
     """The written status, else resolved when a result or return date exists (Arrow, no object pass)."""
-    if not status.hasnans:
+    missing = status.isna().to_numpy()
+    if not missing.any():
         return status  # written on every row: nothing to infer
-    pending = (completed.isna() & returned.isna()).to_numpy()
-    inferred = pc.if_else(pa.array(pending), "pending", "resolved")
-    merged = pc.coalesce(as_arrow_strings(status), inferred)
+    pending = (completed.isna() & returned.isna()).to_numpy()[missing]
+    inferred = pa.array(np.where(pending, "pending", "resolved"), type=pa.large_string())
+    written = as_arrow_strings(status).cast(pa.large_string())
+    merged = pc.replace_with_mask(written, pa.array(missing), inferred)  # only the blanks change
     return pd.Series(pd.arrays.ArrowStringArray(merged), index=status.index, dtype=STRING)
 
 
