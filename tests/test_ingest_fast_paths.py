@@ -286,3 +286,23 @@ def test_blank_statuses_are_inferred_from_the_dates_and_written_ones_kept():
     assert out.dtype == STRING
     written = pd.Series(["resolved"], dtype=STRING)
     assert _status_or_inferred(written, completed[:1], returned[:1]) is written
+
+
+def test_categories_renamed_merged_and_blanked_like_mapping_each_row():
+    from analysis.ingest.vector import map_categories
+
+    raw = ["Cấp  bản sao", "Cấp bản sao", " ", None, "Pho\u0300ng"]
+    values = pd.Series(pd.Categorical(raw))
+    out = map_categories(values, lambda v: " ".join(str(v).split()) or None if v else None)
+    expected = map_distinct(
+        pd.Series(raw, dtype=object),
+        lambda v: " ".join(str(v).split()) or None if v else None,
+        STRING,
+    )
+    assert (
+        out.astype(object).where(out.notna(), None).tolist()
+        == expected.astype(object).where(expected.notna(), None).tolist()
+    )
+    assert len(out.cat.categories) == 2  # the two spellings of one procedure share a category
+    unchanged = pd.Series(pd.Categorical(["a", None, "b"]))
+    assert map_categories(unchanged, lambda v: v or None) is unchanged

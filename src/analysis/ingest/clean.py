@@ -60,9 +60,12 @@ from analysis.ingest.register import MEETING_COLUMNS, build_meetings
 from analysis.ingest.vector import (
     STRING,
     as_arrow_strings,
+    as_text_column,
     clean_text_column,
     filled,
     filter_rows,
+    is_categorical,
+    map_categories,
     map_distinct,
 )
 from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
@@ -132,6 +135,9 @@ def relative_name(path: Path, roots: list[Path]) -> str:
 
 
 def _text_or_na(values: pd.Series) -> pd.Series:
+    """NFC text, blanks as missing; a categorical stays one (see `map_categories`)."""
+    if is_categorical(values):
+        return map_categories(values, lambda v: normalize_text(v) or None)
     return map_distinct(values, lambda v: normalize_text(v) or None, STRING)
 
 
@@ -362,10 +368,17 @@ def clean_dossiers(
         (f["due_at"].isna() & f["received_at"].notna() & r.isna()).any()
         for _, _, _, f, r in prepared
     ):
-        with_due = [
-            f[f["due_at"].notna() & r.isna()] for _, _, _, f, r in prepared
-        ]  # valid rows only
-        learned = learn_procedure_deadlines(pd.concat(with_due), saturday_counts)
+        with_due = [  # valid rows with an appointment; procedures as text (categories differ)
+            f.loc[f["due_at"].notna() & r.isna(), ["procedure", "received_at", "due_at"]]
+            for _, _, _, f, r in prepared
+        ]
+        with_due = [f.assign(procedure=as_text_column(f["procedure"])) for f in with_due if len(f)]
+        learned = learn_procedure_deadlines(
+            pd.concat(with_due, ignore_index=True)
+            if with_due
+            else pd.DataFrame(columns=["procedure", "received_at", "due_at"]),
+            saturday_counts,
+        )
         deadlines = {**load_procedure_deadlines(), **learned}
     filterer = ThreadPoolExecutor(max_workers=2)
     hashing: list = []  # (future of id hashes, rows kept) per export: is any id repeated?
@@ -397,6 +410,11 @@ def clean_dossiers(
     if valid_frames:
         # files in path order, rows in file order (one export: no copy)
         one = len(valid_frames) == 1
+        if not one:  # categories differ between exports: text again before joining them
+            valid_frames = [
+                f.assign(**{c: as_text_column(f[c]) for c in f.columns[f.dtypes == "category"]})
+                for f in valid_frames
+            ]
         valid = valid_frames[0] if one else pd.concat(valid_frames, ignore_index=True)
     else:
         valid = pd.DataFrame(columns=DOSSIER_COLUMNS)
@@ -434,7 +452,9 @@ def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
     )
     columns = {}
     for name in DOSSIER_COLUMNS:
-        values = frame[name] if name in frame else pd.Series(pd.NA, index=frame.index)
+        values = (
+            as_text_column(frame[name]) if name in frame else pd.Series(pd.NA, index=frame.index)
+        )
         if name == "due_at_computed":
             values = values.fillna(False)
         if values.dtype != wanted[name]:  # convert only what is not yet right (no needless copies)

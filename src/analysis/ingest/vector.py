@@ -43,6 +43,38 @@ def map_distinct(
     return out
 
 
+def map_categories(values: pd.Series, rule: Callable[[object], object]) -> pd.Series:
+    """`map_distinct` for a categorical that stays one: the rule renames the categories (texts
+    it merges share one; those it blanks become missing). A long text repeated over a million
+    rows is then copied once, when the kept rows are written, not at every step."""
+    if rule(None) is not None:
+        return map_distinct(values, rule, STRING)
+    mapped = [rule(c) for c in values.cat.categories]
+    if all(
+        isinstance(m, str) and m == c for m, c in zip(mapped, values.cat.categories, strict=True)
+    ):
+        return values
+    new_codes, categories = pd.factorize(
+        pd.Series([m if isinstance(m, str) else None for m in mapped], dtype=object),
+        use_na_sentinel=True,
+    )
+    codes = values.cat.codes.to_numpy()
+    recoded = np.where(codes < 0, -1, np.append(new_codes, -1)[codes])
+    return pd.Series(
+        pd.Categorical.from_codes(recoded, categories=pd.Index(categories, dtype=object)),
+        index=values.index,
+    )
+
+
+def as_text_column(values: pd.Series) -> pd.Series:
+    """A categorical of texts as Arrow-backed strings (one take); anything else as it is."""
+    if is_categorical(values):
+        return pd.Series(
+            pd.arrays.ArrowStringArray(as_arrow_strings(values)), index=values.index, dtype=STRING
+        )
+    return values
+
+
 def _unchanged(values: pd.Series, uniques: list, mapped: np.ndarray) -> bool:
     """True when the rule leaves every text of an Arrow text column as it was (already clean)."""
     if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
