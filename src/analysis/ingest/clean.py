@@ -64,8 +64,6 @@ from analysis.ingest.vector import (
     clean_text_column,
     filled,
     filter_rows,
-    is_categorical,
-    map_categories,
     map_distinct,
 )
 from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
@@ -135,9 +133,7 @@ def relative_name(path: Path, roots: list[Path]) -> str:
 
 
 def _text_or_na(values: pd.Series) -> pd.Series:
-    """NFC text, blanks as missing; a categorical stays one (see `map_categories`)."""
-    if is_categorical(values):
-        return map_categories(values, lambda v: normalize_text(v) or None)
+    """NFC text, blanks as missing (a categorical stays one)."""
     return map_distinct(values, lambda v: normalize_text(v) or None, STRING)
 
 

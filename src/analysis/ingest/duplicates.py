@@ -83,7 +83,7 @@ def resolve_conflicting_duplicates(
         return frame, frame.iloc[0:0]
     single, frame = frame[~shared_id], frame[shared_id]
     ranked = frame.assign(
-        _rank=frame["status"].map(STATUS_RANK).fillna(-1),
+        _rank=frame["status"].astype(object).map(STATUS_RANK).fillna(-1),
         _completed=frame["completed_at"].fillna(pd.Timestamp.min),
     )
     ranked = ranked.sort_values(

@@ -20,7 +20,12 @@ STRING = pd.StringDtype("pyarrow")
 def map_distinct(
     values: pd.Series, rule: Callable[[object], object], dtype: object = None
 ) -> pd.Series:
-    """Apply `rule` to each distinct value (and once to a missing value) and spread it back."""
+    """Apply `rule` to each distinct value (and once to a missing value) and spread it back.
+
+    Text from a categorical stays a categorical (see `map_categories`) when the rule leaves a
+    missing value missing; `as_text_column` turns it into text where text is needed."""
+    if dtype is STRING and is_categorical(values) and rule(None) is None:
+        return map_categories(values, rule)
     codes, uniques = factorize(values)
     mapped = np.empty(len(uniques) + 1, dtype=object)
     for i, value in enumerate(uniques):
@@ -46,9 +51,8 @@ def map_distinct(
 def map_categories(values: pd.Series, rule: Callable[[object], object]) -> pd.Series:
     """`map_distinct` for a categorical that stays one: the rule renames the categories (texts
     it merges share one; those it blanks become missing). A long text repeated over a million
-    rows is then copied once, when the kept rows are written, not at every step."""
-    if rule(None) is not None:
-        return map_distinct(values, rule, STRING)
+    rows is then copied once, when the kept rows are written, not at every step. The rule must
+    leave a missing value missing."""
     mapped = [rule(c) for c in values.cat.categories]
     if all(
         isinstance(m, str) and m == c for m, c in zip(mapped, values.cat.categories, strict=True)
