@@ -306,3 +306,28 @@ def test_categories_renamed_merged_and_blanked_like_mapping_each_row():
     assert len(out.cat.categories) == 2  # the two spellings of one procedure share a category
     unchanged = pd.Series(pd.Categorical(["a", None, "b"]))
     assert map_categories(unchanged, lambda v: v or None) is unchanged
+
+
+def test_padded_short_rows_join_the_categorical_columns(tmp_path):
+    from analysis.ingest.clean import REPEATED_TEXT
+    from analysis.ingest.read import read_table
+
+    lines = [
+        "Mã hồ sơ,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Ngày có kết quả,Trạng thái",
+        "A-1,Phong Vân,1,01/03/2021,02/03/2021,Đã trả kết quả",
+        "A-2,Cổ Đô,2,01/03/2021",  # trailing cells trimmed by the exporting system
+        "A-3,Phong Vân,1,01/03/2021,02/03/2021,Đang xử lý",
+    ]
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED, REPEATED_TEXT)
+    data = table.data
+    assert data["unit"].dtype == "category" and data["status"].dtype == "category"
+    assert data["unit"].tolist() == ["Phong Vân", "Cổ Đô", "Phong Vân"]
+    assert data["channel"].tolist() == ["1", "2", "1"]
+    assert data["status"].astype(object).where(data["status"].notna(), None).tolist() == [
+        "Đã trả kết quả",
+        None,
+        "Đang xử lý",
+    ]
+    assert data["source_row"].tolist() == [2, 3, 4]

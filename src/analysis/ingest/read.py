@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+from pandas.api.types import union_categoricals
 
 from analysis.errors import UserError
 from analysis.ingest.columns import closest_headers, header_match_count, map_columns
@@ -333,6 +334,12 @@ def read_text_table(
             }
         )
         extra["source_row"] = np.array([n for n, _ in short], dtype="int64")
+        for name in body.columns[body.dtypes == "category"]:  # joined as categoricals, not objects
+            joined = union_categoricals(
+                [body[name].array, pd.Categorical(extra[name].astype(object))]
+            )
+            body[name] = pd.Series(joined[: len(body)], index=body.index)
+            extra[name] = pd.Series(joined[len(body) :], index=extra.index)
         body = pd.concat([body, extra], ignore_index=True).sort_values("source_row", kind="stable")
         body = body.reset_index(drop=True)
     titles = [
