@@ -34,7 +34,7 @@ from analysis.ingest.dossiers import (
     online_level_of,
     resolve_unit_codes,
 )
-from analysis.ingest.duplicates import deduplicate_dossiers, id_hashes, may_repeat
+from analysis.ingest.duplicates import deduplicate_dossiers, kept_id_hashes, repeats_among
 from analysis.ingest.manifest import (
     check_reconciliation,
     file_entry,
@@ -64,6 +64,7 @@ from analysis.ingest.vector import (
     clean_text_column,
     filled,
     filter_rows,
+    is_categorical,
     map_distinct,
 )
 from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
@@ -393,7 +394,7 @@ def clean_dossiers(
         keep = reasons.isna().to_numpy()
         # outcomes are row by row, so they are classified before filtering, in the same thread
         valid_frames.append(filterer.submit(_outcome_and_filter, frame, keep))
-        hashing.append((filterer.submit(id_hashes, frame["dossier_id"]), keep))
+        hashing.append(filterer.submit(kept_id_hashes, frame["dossier_id"], keep))
         quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
         entry["rows_quarantined"] += int(bad.sum())
         skipped, broken = split_malformed_rows(table, after_footer=True)
@@ -414,10 +415,7 @@ def clean_dossiers(
         valid = valid_frames[0] if one else pd.concat(valid_frames, ignore_index=True)
     else:
         valid = pd.DataFrame(columns=DOSSIER_COLUMNS)
-    hashes = [(future.result(), keep) for future, keep in hashing]
-    if any(h is None for h, _ in hashes) or may_repeat(
-        valid["dossier_id"], np.concatenate([h[keep] for h, keep in hashes] or [np.zeros(0)])
-    ):
+    if repeats_among([future.result() for future in hashing]):
         kept, identical, conflicting = deduplicate_dossiers(valid)
     else:  # every id once: nothing to collapse or resolve
         kept, identical, conflicting = valid, valid.iloc[0:0], valid.iloc[0:0]
@@ -446,10 +444,14 @@ def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
     wanted.update(
         due_at_computed=bool, is_late="boolean", apology_letter="boolean", source_row="int64"
     )
+    # categoricals become text here, side by side (Arrow's take releases the GIL)
+    categorical = [n for n in DOSSIER_COLUMNS if n in frame and is_categorical(frame[n])]
+    with ThreadPoolExecutor(max_workers=PREPARE_WORKERS) as pool:
+        texts = dict(zip(categorical, pool.map(as_text_column, [frame[n] for n in categorical])))
     columns = {}
     for name in DOSSIER_COLUMNS:
         values = (
-            as_text_column(frame[name]) if name in frame else pd.Series(pd.NA, index=frame.index)
+            texts.get(name, frame[name]) if name in frame else pd.Series(pd.NA, index=frame.index)
         )
         if name == "due_at_computed":
             values = values.fillna(False)

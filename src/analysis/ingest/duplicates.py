@@ -123,6 +123,27 @@ def may_repeat(ids: pd.Series, hashes: np.ndarray | None = None) -> bool:
     return len(pd.unique(present)) < len(present)
 
 
+def kept_id_hashes(ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """Hashes of the kept rows' ids (missing ids left out) and how many distinct; None when there
+    is no quick answer. Run beside the filtering: the kept rows are known before they are copied."""
+    hashes = id_hashes(ids)
+    if hashes is None:
+        return None
+    kept = hashes[keep & ids.notna().to_numpy()]
+    return kept, len(pd.unique(kept))
+
+
+def repeats_among(parts: list[tuple[np.ndarray, int] | None]) -> bool:
+    """True when an id may occur twice among the kept rows of all exports (see `kept_id_hashes`)."""
+    if any(part is None for part in parts):
+        return True
+    if len(parts) == 1:
+        hashes, distinct = parts[0]
+        return distinct < len(hashes)
+    hashes = np.concatenate([h for h, _ in parts]) if parts else np.zeros(0, dtype=np.uint64)
+    return len(pd.unique(hashes)) < len(hashes)
+
+
 def deduplicate_dossiers(
     frame: pd.DataFrame, codes: np.ndarray | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
