@@ -707,6 +707,7 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
             staging / "dossiers.parquet",
             dictionary=[c for c in DOSSIER_COLUMNS if c not in UNIQUE_PER_DOSSIER],
             statistics=[c for c in DOSSIER_COLUMNS if c not in LONG_TEXTS],
+            compressed=["dossier_id", "source_row"],  # the plain-encoded columns that shrink
         )
         hashing = []
         for path in dossier_files:
