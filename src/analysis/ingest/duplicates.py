@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.ingest.vector import arrow_strings, factorize_codes, short_text_hashes
 
@@ -102,9 +103,13 @@ def id_hashes(ids: pd.Series) -> np.ndarray | None:
     if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
         return None
     arr = arrow_strings(ids)
+    longest = pc.max(pc.binary_length(arr)).as_py() or 0
+    width = 8 * max(1, -(-longest // 8))  # whole 64-bit words, the same for every chunk
+    if width > 32:
+        return None
     parts = []
     for chunk in arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]:
-        hashes = short_text_hashes(chunk)
+        hashes = short_text_hashes(chunk, width)
         if hashes is None:
             return None
         parts.append(hashes)

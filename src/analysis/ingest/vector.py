@@ -333,18 +333,19 @@ def clean_text_column(values: pd.Series) -> pd.Series:
 _HASH_WIDTH = 32  # texts up to this many bytes are hashed from a fixed-width window
 
 
-def short_text_hashes(arr: pa.Array) -> np.ndarray | None:
-    """A 64-bit hash of each text (0 for missing), or None when a text is longer than 32 bytes.
+def short_text_hashes(arr: pa.Array, width: int = _HASH_WIDTH) -> np.ndarray | None:
+    """A 64-bit hash of each text (0 for missing), or None when a text is longer than `width`
+    bytes (a multiple of 8, at most 32; equal texts hash alike only under one width).
 
     Equal texts get equal hashes, so texts whose hashes are all distinct are all distinct:
     a cheap test for "no id repeats" that saves hashing a million ids into a dictionary.
     """
     start, length, data = string_layout(arr)
-    if length.size and length.max() > _HASH_WIDTH:
+    if length.size and length.max() > width:
         return None
-    padded = np.concatenate([data, np.zeros(_HASH_WIDTH, dtype=np.uint8)])
-    window = np.lib.stride_tricks.sliding_window_view(padded, _HASH_WIDTH)[start]
-    window *= np.arange(_HASH_WIDTH) < length[:, None]  # bytes past the text's end count as 0
+    padded = np.concatenate([data, np.zeros(width, dtype=np.uint8)])
+    window = np.lib.stride_tricks.sliding_window_view(padded, width)[start]
+    window *= np.arange(width) < length[:, None]  # bytes past the text's end count as 0
     words = window.view("<u8")
     mixed = length.astype(np.uint64)
     for k in range(words.shape[1]):
