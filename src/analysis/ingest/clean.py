@@ -378,7 +378,7 @@ def clean_dossiers(
         )
         deadlines = {**load_procedure_deadlines(), **learned}
     filterer = ThreadPoolExecutor(max_workers=2)
-    hashing: list = []  # (future of id hashes, rows kept) per export: is any id repeated?
+    hashing: list = []  # per export, the kept rows' id hashes: is any id repeated?
     for source, table, body, frame, reasons in prepared:
         entry = entries[source]
         frame = fill_missing_due_dates(frame, deadlines, saturday_counts)
