@@ -208,16 +208,6 @@ def map_statuses(values: pd.Series, dtype: object = None) -> pd.Series:
     return _map_distinct(values, status_of, dtype)
 
 
-def unit_period_start(received_at: pd.Series) -> pd.Series:
-    """The start of the unit period a date falls in (2021 units until 2024, Phú Hồng, 2025-07 xã)."""
-    starts = np.asarray(UNIT_PERIOD_STARTS, dtype="datetime64[ns]")
-    position = (
-        np.searchsorted(starts, received_at.to_numpy(dtype="datetime64[ns]"), side="right") - 1
-    )
-    out = pd.Series(starts[np.clip(position, 0, None)], index=received_at.index)
-    return out.where(received_at.notna())
-
-
 def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
     """GSO code per row with the units that existed when the dossier was received; reason when not.
 
