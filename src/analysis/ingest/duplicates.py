@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.ingest.vector import arrow_strings, factorize_codes, short_text_hashes
+from analysis.ingest.vector import arrow_strings, factorize_codes, is_arrow_text, short_text_hashes
 
 STATUS_RANK = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
 PROVENANCE = ["source_file", "source_row", "as_of"]
@@ -100,7 +100,7 @@ def resolve_conflicting_duplicates(
 def id_hashes(ids: pd.Series) -> np.ndarray | None:
     """A 64-bit hash per id (0 where missing), or None when there is no quick answer (ids not
     Arrow text, or longer than 32 bytes)."""
-    if not (isinstance(ids.dtype, pd.StringDtype) and ids.dtype.storage == "pyarrow"):
+    if not is_arrow_text(ids):
         return None
     arr = arrow_strings(ids)
     longest = pc.max(pc.binary_length(arr)).as_py() or 0

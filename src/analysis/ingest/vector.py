@@ -81,7 +81,7 @@ def as_text_column(values: pd.Series) -> pd.Series:
 
 def _unchanged(values: pd.Series, uniques: list, mapped: np.ndarray) -> bool:
     """True when the rule leaves every text of an Arrow text column as it was (already clean)."""
-    if not (isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"):
+    if not is_arrow_text(values):
         return False
     if mapped[-1] is not None:
         return False
@@ -92,7 +92,7 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, list]:
     """Integer codes (-1 for missing) and distinct values; Arrow's dictionary encoding for text."""
     if is_categorical(values):  # encoded already (unused categories only cost a rule call)
         return values.cat.codes.to_numpy().astype(np.int64), list(values.cat.categories)
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         codes, dictionary = _encode(arrow_strings(values))
         return codes, dictionary.to_pylist()
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -101,7 +101,7 @@ def factorize(values: pd.Series) -> tuple[np.ndarray, list]:
 
 def factorize_codes(values: pd.Series) -> tuple[np.ndarray, int]:
     """Integer codes (-1 for missing) and how many distinct values, without materialising them."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         codes, dictionary = _encode(arrow_strings(values))
         return codes, len(dictionary)
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -126,7 +126,7 @@ def _encode(arr: pa.Array | pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
 def arrow_strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     """The column's Arrow strings as stored, chunks left as they are (no copy); the helpers below
     take either form."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         chunked = values.array._pa_array  # noqa: SLF001
         return chunked.chunk(0) if chunked.num_chunks == 1 else chunked
     return as_arrow_strings(values)
@@ -162,6 +162,11 @@ def is_categorical(values: pd.Series) -> bool:
     return isinstance(values.dtype, pd.CategoricalDtype)
 
 
+def is_arrow_text(values: pd.Series) -> bool:
+    """Text held by Arrow (pandas' "string[pyarrow]"): its buffers can be read directly."""
+    return isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow"
+
+
 def by_category(values: pd.Series, test: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
     """A per-text test run once per category of a categorical and spread to its rows (missing:
     False)."""
@@ -173,7 +178,7 @@ def by_category(values: pd.Series, test: Callable[[pa.Array], np.ndarray]) -> np
 
 def present(values: pd.Series) -> np.ndarray:
     """`values.notna()` as numpy; for Arrow text read from the validity bitmaps directly."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         return per_chunk(_valid, arrow_strings(values))
     return values.notna().to_numpy()
 
@@ -187,7 +192,7 @@ def _valid(arr: pa.Array) -> np.ndarray:
 
 def as_arrow_strings(values: pd.Series) -> pa.Array:
     """The column as one Arrow string array (zero-copy for one-chunk Arrow-backed strings)."""
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         chunked = pa.chunked_array(values.array._pa_array)  # noqa: SLF001
         return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
     if is_categorical(values) and values.cat.categories.inferred_type in ("string", "empty"):
@@ -221,7 +226,7 @@ def filled(values: pd.Series) -> pd.Series:
     """True where a cell holds something other than blanks."""
     if is_categorical(values):
         return pd.Series(by_category(values, has_non_blank), index=values.index)
-    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+    if is_arrow_text(values):
         return pd.Series(has_non_blank(arrow_strings(values)), index=values.index)
     if pd.api.types.is_datetime64_any_dtype(values) or pd.api.types.is_numeric_dtype(values):
         return values.notna()
@@ -372,7 +377,7 @@ def filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     columns = {}
     for name in frame.columns:
         values = frame[name]
-        if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow":
+        if is_arrow_text(values):
             kept = pc.filter(values.array._pa_array, mask)  # noqa: SLF001
             columns[name] = pd.Series(pd.arrays.ArrowStringArray(kept), index=index, dtype=STRING)
         else:
