@@ -116,16 +116,9 @@ def id_hashes(ids: pd.Series) -> np.ndarray | None:
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
 
 
-def may_repeat(ids: pd.Series, hashes: np.ndarray | None = None) -> bool:
-    """False when no id occurs twice for sure (all hashes distinct); True when one may.
-
-    `hashes`: `id_hashes(ids)` when already computed (ids can be a subset of those rows:
-    pass the matching subset)."""
-    hashes = id_hashes(ids) if hashes is None else hashes
-    if hashes is None:
-        return True
-    present = hashes[ids.notna().to_numpy()]
-    return len(pd.unique(present)) < len(present)
+def may_repeat(ids: pd.Series) -> bool:
+    """False when no id occurs twice for sure (all hashes distinct); True when one may."""
+    return repeats_among([kept_id_hashes(ids, np.ones(len(ids), dtype=bool))])
 
 
 def kept_id_hashes(ids: pd.Series, keep: np.ndarray) -> tuple[np.ndarray, int] | None:
