@@ -28,8 +28,7 @@ from analysis.ingest.vector import (
 
 QUARANTINE_COLUMNS = ["source_file", "source_row", "dossier_id", "reason"]
 RAW_PREFIX = "raw_"
-_FORMULA_START = r"^[=+\-@\t\r]"
-_FORMULA_CHARACTERS = b"=+-@\t\r"  # the same, as first bytes
+_FORMULA_CHARACTERS = b"=+-@\t\r"  # a cell starting with one of these gets an apostrophe in front
 # raw columns never copied to quarantine (personal or pseudonymised elsewhere; a register's
 # "Chủ trì" cell often holds the chair's name). Only mapped columns reach here at all: personal
 # and unrecognised columns are never loaded (columns.map_columns is a whitelist).
@@ -38,9 +37,8 @@ PERSONAL_RAW = {"officer", "name", "chair_role"}
 
 def make_formula_safe(values: pd.Series) -> pd.Series:
     """Prefix ' to text starting with = + - @ so a spreadsheet shows it instead of evaluating it."""
-    text = values.astype(STRING)
-    risky = text.str.contains(_FORMULA_START, regex=True).fillna(False)
-    return text.where(~risky, "'" + text)
+    text = formula_safe_text(as_arrow_strings(values.astype(STRING)).cast(pa.string()))
+    return pd.Series(pd.arrays.ArrowStringArray(text), index=values.index, dtype=STRING)
 
 
 def build_quarantine_rows(body: pd.DataFrame, reasons: pd.Series, source_file: str) -> pd.DataFrame:
