@@ -157,6 +157,39 @@ def successors(old_code: str, old_name: str | None = None) -> pd.DataFrame:
     return pd.concat(steps, ignore_index=True).drop_duplicates(ignore_index=True)
 
 
+def successors_on(old_code: str, old_name: str, on: date | str) -> pd.DataFrame:
+    """The unit(s) that an old (code, name) had become by date D, following each step in force.
+
+    Châu Sơn is Phú Hồng on 2025-03-01 and Cổ Đô on 2025-08-01. `relationship` is "part" when
+    any step on the way divided the unit (its rows cannot be assigned without a further rule).
+    Empty when the unit still stood on D.
+    """
+    links = crosswalk()
+    day = pd.Timestamp(_as_date(on))
+    in_force = links[links["effective_date"] <= day]
+    frontier = [(normalize_code(old_code), str(old_name), "whole", pd.Timestamp.min)]
+    reached: dict[tuple[str, str], tuple[str, str]] = {}
+    while frontier:
+        code, name, relationship, since = frontier.pop()
+        steps = in_force[
+            (in_force["old_code"] == code)
+            & (in_force["old_name"].map(fold) == fold(name))
+            & (in_force["effective_date"] > since)  # 09664 Vật Lại -> 09664 Vật Lại is one step
+        ]
+        if steps.empty:
+            if since != pd.Timestamp.min:
+                reached[(code, fold(name))] = (name, relationship)
+            continue
+        for _, step in steps.iterrows():
+            kind = "part" if "part" in (relationship, step["relationship"]) else "whole"
+            frontier.append((step["new_code"], str(step["new_name"]), kind, step["effective_date"]))
+    rows = [
+        {"new_code": code, "new_name": name, "relationship": kind}
+        for (code, _), (name, kind) in reached.items()
+    ]
+    return pd.DataFrame(rows, columns=["new_code", "new_name", "relationship"])
+
+
 def normalize_code(value: object) -> str:
     """Return a 5-digit code string, restoring a leading zero lost by a spreadsheet (9640 -> '09640')."""
     match = _CODE_TEXT.match(str(value))
@@ -170,8 +203,18 @@ class Resolution:
     """Outcome of resolving a unit's written name: a code, or a reason why not."""
 
     code: str | None
-    method: str  # exact | alias | code | fuzzy | unresolved
+    method: str  # exact | alias | code | fuzzy | via_crosswalk | unresolved
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class _Predecessor:
+    """An old unit name that no longer stood on the resolver's date, and what it had become."""
+
+    name: str
+    codes: tuple[str, ...]  # successors existing on the date
+    successor_names: tuple[str, ...]
+    divided: bool
 
 
 def strip_unit_affixes(folded: str) -> str:
@@ -204,13 +247,74 @@ class CommuneResolver:
             f"{units['valid_to'].min():%Y-%m-%d}" if units["valid_to"].notna().all() else "now"
         )
         self.by_folded: dict[str, str] = {fold(n): c for n, c in zip(units["name"], units["code"])}
+        # aliases are spellings of the 2021 units; a code reused by a later unit (09619: Tây Đằng,
+        # then Quảng Oai) must not carry the old unit's aliases over to the new one
         aliases = pd.read_csv(DATA_DIR / "aliases.csv", dtype=str)
+        names_2021 = dict(zip(units_2021()["code"], units_2021()["name"].map(fold)))
+        current_names = dict(zip(units["code"], units["name"].map(fold)))
         self.aliases: dict[str, str] = {
             strip_unit_affixes(fold(a)): c
             for a, c in zip(aliases["alias"], aliases["code"])
-            if c in self.codes
+            if c in self.codes and names_2021.get(c) == current_names[c]
         }
+        self.predecessors = self._predecessors(units)
         self._choices = list(self.by_folded)
+        self._all_choices = self._choices + [
+            name for name in self.predecessors if name not in self.by_folded
+        ]
+
+    def _predecessors(self, current: pd.DataFrame) -> dict[str, _Predecessor]:
+        """Folded names (and aliases) of units gone by `self.on`, each with its successors then.
+
+        An export written after a merger often keeps the old name ("Xã Tản Hồng" in 2025-08);
+        the crosswalk says what it became, so such rows are kept, flagged `via_crosswalk`.
+        """
+        units = all_units()
+        gone = units[units["valid_to"].notna() & (units["valid_to"] < pd.Timestamp(self.on))]
+        found: dict[str, _Predecessor] = {}
+        for code, name in zip(gone["code"], gone["name"]):
+            after = successors_on(code, name, self.on)
+            after = after[after["new_code"].isin(self.codes)].sort_values("new_name")
+            if after.empty:
+                continue
+            found[fold(name)] = _Predecessor(
+                name=name,
+                codes=tuple(after["new_code"]),
+                successor_names=tuple(after["new_name"]),
+                divided=bool((after["relationship"] == "part").any()) or len(after) > 1,
+            )
+        aliases = pd.read_csv(DATA_DIR / "aliases.csv", dtype=str)
+        names_2021 = dict(zip(units_2021()["code"], units_2021()["name"]))
+        for alias, code in zip(aliases["alias"], aliases["code"]):
+            key = strip_unit_affixes(fold(alias))
+            old = fold(names_2021.get(code, ""))
+            if old in found and key not in found:
+                found[key] = found[old]
+        return found
+
+    def _predecessor_key(self, raw: str) -> str | None:
+        """The folded name of a gone unit that `raw` spells exactly, if any (never a current one)."""
+        key = strip_unit_affixes(fold(normalize_text(raw)))
+        without_tail = strip_unit_affixes(_BARE_DISTRICT_TAIL.sub("", key))
+        for candidate in dict.fromkeys((key, without_tail)):
+            if candidate in self.by_folded or candidate in self.aliases:
+                return None
+            if candidate in self.predecessors:
+                return candidate
+        return None
+
+    def _via_crosswalk(self, raw: str, key: str) -> Resolution:
+        """Resolve a gone unit's name through the crosswalk, or say why it cannot be."""
+        before = self.predecessors[key]
+        if before.divided:
+            names = " and ".join(f"xã {n}" for n in before.successor_names)
+            return Resolution(
+                None,
+                "unresolved",
+                f"'{raw}' was divided between {names} by {self.on:%Y-%m-%d}; "
+                "the row does not say which part",
+            )
+        return Resolution(before.codes[0], "via_crosswalk")
 
     def resolve(self, value: object) -> Resolution:
         """Resolve one written name (or code) to a code of a unit existing on `self.on`."""
@@ -241,12 +345,17 @@ class CommuneResolver:
                 return Resolution(self.by_folded[candidate], "exact")
             if candidate in self.aliases:
                 return Resolution(self.aliases[candidate], "alias")
+        gone = self._predecessor_key(raw)
+        if gone is not None:
+            return self._via_crosswalk(raw, gone)
         key = without_tail or key
         if len(key) >= 4:
-            best = process.extract(key, self._choices, scorer=fuzz.ratio, limit=2)
+            best = process.extract(key, self._all_choices, scorer=fuzz.ratio, limit=2)
             if best and best[0][1] >= FUZZY_MIN_SCORE:
                 runner_up = best[1][1] if len(best) > 1 else 0.0
                 if best[0][1] - runner_up >= FUZZY_MIN_MARGIN:
+                    if best[0][0] not in self.by_folded:
+                        return self._via_crosswalk(raw, best[0][0])
                     return Resolution(self.by_folded[best[0][0]], "fuzzy")
                 return Resolution(
                     None,
@@ -261,6 +370,10 @@ class CommuneResolver:
         """A code written beside a name counts only when both designate the same unit."""
         code = normalize_code(code_text)
         by_name = self.resolve(name)
+        if self._predecessor_key(name) is not None:
+            # a gone unit's name beside a code: the code may have been reused (09619 Tây Đằng
+            # became part of Quảng Oai), so the name and the crosswalk decide
+            return by_name
         if code not in self.codes:
             return Resolution(
                 None,
