@@ -31,6 +31,7 @@ from analysis.demo.people import (
 )
 from analysis.demo.roster import name_officers, plan_roster, write_roster
 from analysis.demo.simulate import simulate_dossiers
+from analysis.demo.unit_periods import write_units_on_received_dates
 from analysis.errors import UserError
 
 STAGES = ("communes", "roster", "names", "volumes", "dossiers", "lateness", "dates", "officers",
@@ -89,7 +90,7 @@ def add_personal_data(
     out["id_number"] = draw_id_numbers(rng, n).to_numpy()
     out["phone"] = draw_phone_numbers(rng, n).to_numpy()
     out["address"] = draw_addresses(rng, out["commune_name"]).to_numpy()
-    return out
+    return write_units_on_received_dates(out)
 
 
 def build_dataset(seed: int, start: str, end: str, scale: float) -> dict:
@@ -435,7 +436,7 @@ def generate_demo_data(
 
 
 TRUTH_COLUMNS = [
-    "dossier_id", "commune_code", "procedure", "field", "channel", "online_level", "received_at", "due_at",
+    "dossier_id", "commune_code", "unit_code", "procedure", "field", "channel", "online_level", "received_at", "due_at",
     "completed_at", "returned_at", "status", "outcome", "apology_letter", "officer_id", "drawn_late", "p_late",
     "source_file", "source_row",
 ]  # fmt: skip
