@@ -45,6 +45,12 @@ dossier, officer, name, ID number, phone number and address is invented. The fil
 one-stop-shop exports on purpose: title blocks, varying headers, blank and total rows, mixed date
 encodings, unit spelling variants, re-exported duplicates and a few impossible rows.
 
+Rows are written under the unit standing on their received date: from 1/1/2025 Châu Sơn, Phú
+Phương and Tản Hồng as xã Phú Hồng, from 1/7/2025 the 8 new xã. Rows of a unit divided between
+two new xã are spread over the parts evenly by dossier number (an assumption of the generator:
+no public source says how the villages were divided). `truth_dossiers.csv` gives both the
+simulated 2021 desk (`commune_code`) and the unit written (`unit_code`).
+
 `truth.json` lists the parameters the data were drawn from and every planted defect, so that the
 cleaning and the models can be checked against it. Do not publish conclusions drawn from this data.
 The presence of this file makes `clean` record `"synthetic": true`.
