@@ -116,3 +116,15 @@ class TestResolverAcrossPeriods:
         assert resolver.resolve("TT Tây Đằng").code == "09619"
         assert resolver.resolve("Thuỵ An").code == "09685"
         assert not resolver.predecessors
+
+
+class TestResolveUnitCodesFlagsTheCrosswalk:
+    def test_rows_after_a_merger_keep_their_old_name_flagged_via_crosswalk(self):
+        from analysis.ingest.dossiers import resolve_units
+
+        units = pd.Series(["Xã Tản Hồng", "Xã Tản Hồng", "xã Cổ Đô", "Tây Đằng"])
+        received = pd.to_datetime(["2024-12-30", "2025-08-04", "2025-08-04", "2025-08-04"])
+        out = resolve_units(units, pd.Series(received))
+        assert out["commune_code"].tolist() == ["09631", "09634", "09634", None]
+        assert out["unit_resolution"].tolist() == ["exact", "via_crosswalk", "exact", None]
+        assert "divided between" in out["unit_reason"].iloc[3]

@@ -72,7 +72,7 @@ from analysis.provenance import code_version, file_sha256
 from analysis.text import normalize_text
 
 DOSSIER_COLUMNS = [
-    "dossier_id", "commune_code", "procedure", "field", "channel", "online_level", "received_at",
+    "dossier_id", "commune_code", "unit_resolution", "procedure", "field", "channel", "online_level", "received_at",
     "due_at", "due_at_computed", "completed_at", "returned_at", "status", "outcome", "is_late",
     "apology_letter", "officer_id", "as_of", "source_file", "source_row",
 ]  # fmt: skip
@@ -262,6 +262,7 @@ def prepare_dossier_table(
     if "processing_days" in body:
         columns["processing_days"] = column("processing_days").astype("string")
     columns["commune_code"] = units["commune_code"]
+    columns["unit_resolution"] = units["unit_resolution"]
     frame = pd.DataFrame(columns, index=body.index, copy=False)  # one frame, no column inserts
 
     # first failing rule per row, as a code into `labels` (a categorical: no million-object column)

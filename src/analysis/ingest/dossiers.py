@@ -215,7 +215,7 @@ def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
     itself ("huyện Ba Vì") or an ambiguous spelling stays unresolved: never guessed.
     """
     out = resolve_unit_codes(units, received_at)
-    for column in ("commune_code", "unit_reason"):
+    for column in ("commune_code", "unit_reason", "unit_resolution"):
         out[column] = out[column].astype(object).where(out[column].notna(), None)
     return out
 
@@ -240,6 +240,7 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
     position = np.full(len(units), -1, dtype=np.int64)
     codes_of: list[object] = []
     reasons_of: list[object] = []
+    methods_of: list[object] = []
     for k, mask in groups:
         start = pd.Timestamp(starts[k])
         on = date(2021, 12, 31) if start.year < 2025 else start.date()
@@ -250,8 +251,10 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
         position[mask] = codes
         codes_of += [r.code for r in results]
         reasons_of += [r.reason for r in results]
+        methods_of += [r.method if r.code is not None else None for r in results]
     codes_of.append(None)  # rows without a period (no date): as before, neither code nor reason
     reasons_of.append(None)
+    methods_of.append(None)
     position[position < 0] = len(codes_of) - 1
     dictionary = pa.array([None if c is None else str(c) for c in codes_of], type=pa.string())
     commune_code = pc.take(dictionary, pa.array(position))
@@ -263,6 +266,8 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
             "unit_reason": pd.Series(  # a categorical: a few reasons, a million rows
                 pd.Categorical(reasons_of)[position], index=units.index
             ),
+            # how the written unit was matched: exact, alias, code, fuzzy or via_crosswalk
+            "unit_resolution": pd.Series(pd.Categorical(methods_of)[position], index=units.index),
         }
     )
 
