@@ -20,10 +20,14 @@ def _pyproject_requirements() -> dict[str, str]:
 def _conda_requirements() -> dict[str, str]:
     names = {}
     text = (ROOT / "environment.yml").read_text()
-    dependencies = text.split("dependencies:", 1)[1].split("  - pip:", 1)[0]
+    dependencies, pip_section = text.split("dependencies:", 1)[1].split("  - pip:", 1)
     for line in dependencies.splitlines():
         match = re.match(r"^  - (\S.*?)\s*$", line)
         if match and _name(match.group(1)) not in ("pip", "python"):
+            names[_name(match.group(1))] = match.group(1).replace(" ", "")
+    for line in pip_section.splitlines():  # packages published on PyPI only
+        match = re.match(r"^      - ([A-Za-z]\S*?)\s*$", line)
+        if match:
             names[_name(match.group(1))] = match.group(1).replace(" ", "")
     return names
 
