@@ -29,8 +29,10 @@ class TestFindExports:
         (tmp_path / "dossiers" / "2021" / "q1.xlsx").write_bytes(b"")
         (tmp_path / "dossiers" / "q2.CSV").write_text("")
         (tmp_path / "dossiers" / "~$q1.xlsx").write_bytes(b"")  # Excel's lock file
-        (tmp_path / "dossiers" / "notes.txt").write_text("")
-        assert [p.name for p in find_exports(tmp_path)] == ["q1.xlsx", "q2.CSV"]
+        (tmp_path / "dossiers" / "notes.txt").write_text("")  # clean reads .txt exports too
+        (tmp_path / "dossiers" / "q3.ods").write_bytes(b"")
+        names = [p.name for p in find_exports(tmp_path)]
+        assert names == ["q1.xlsx", "notes.txt", "q2.CSV", "q3.ods"]
 
     def test_the_demo_folder_is_not_a_real_export(self, tmp_path):
         (tmp_path / "demo" / "dossiers").mkdir(parents=True)

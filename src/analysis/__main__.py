@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 
+from analysis.arguments import validate_arguments
 from analysis.errors import UserError
 
 COMMANDS = {
@@ -79,10 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
+        validate_arguments(args.command, args)
         return int(args._module.run(args) or 0)
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.exit_code
+    except OSError as error:  # a folder or file the system refused: named, never traced
+        if error.filename is None:
+            raise
+        reason = error.strerror or type(error).__name__
+        print(f"error: {error.filename}: {reason}", file=sys.stderr)
+        return UserError.exit_code
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

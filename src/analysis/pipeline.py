@@ -15,9 +15,9 @@ import time
 from pathlib import Path
 
 from analysis import paths
+from analysis.arguments import check_raw
 
 STEPS = ("demo-data", "clean", "analyse", "briefs")
-EXPORT_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".csv"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,15 +61,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def find_exports(raw_dir: Path) -> list[Path]:
-    """Dossier exports a person put in `raw_dir/dossiers` (the demo folder does not count)."""
-    folder = raw_dir / "dossiers"
-    if not folder.is_dir():
-        return []
-    return sorted(
-        p
-        for p in folder.rglob("*")
-        if p.suffix.lower() in EXPORT_SUFFIXES and not p.name.startswith("~$")
-    )
+    """Dossier exports a person put in `raw_dir/dossiers` (the demo folder does not count).
+
+    The formats are `clean`'s own (`analysis.ingest.read.READABLE_SUFFIXES`); a file there in
+    any other format is an error, never a reason to fall back to synthetic data."""
+    return check_raw(Path(raw_dir), [])
 
 
 def demo_stamp(seed: int, scale: float) -> dict:
@@ -97,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
     """Run every step in order; return the exit status of the first failing one."""
     raw_dir, processed_dir = Path(args.raw), Path(args.processed)
     meetings_dirs = [raw_dir / "meetings"]
-    exports = find_exports(raw_dir)
+    exports = check_raw(raw_dir, [raw_dir / "officers", *meetings_dirs])
     if exports:
         print(f"[demo-data] skipped: {len(exports)} real export(s) in {raw_dir / 'dossiers'}")
         clean_raw = raw_dir

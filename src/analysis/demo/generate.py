@@ -172,6 +172,9 @@ def write_exports(
     rate, floor = exports.CONFLICT_RATE
     k = max(floor, int(round(rate * len(dossiers))))
     others = dossiers.drop(index=same_month)
+    # received by the re-export's "đến ngày": a later intake in it would be quarantined as
+    # impossible (an earlier one is a dossier carried over)
+    others = others[others["received_at"] <= month.end_time]
     conflicts = exports.conflicting_copies(rng, others, params.procedure_table(), k)
     conflict_cells = exports.render_rows(rng, conflicts, spec)
     cells = pd.concat([copies, conflict_cells], keys=["d", "c"])

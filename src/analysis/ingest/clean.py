@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 
 from analysis.errors import UserError
 from analysis.ingest import columns as cols
-from analysis.ingest.dates import parse_dates
+from analysis.ingest.dates import flag_dates_outside_window, parse_dates
 from analysis.ingest.dossiers import (
     apology_of,
     canonical_field,
@@ -298,6 +298,10 @@ def prepare_dossier_table(
             missing & _raw_filled(body, name, missing),
             f"unparseable {name.removesuffix('_at')} date",
         )
+    outside = flag_dates_outside_window(  # years like 1951 or 2099, or after the export's end
+        {name: dates[name] for name in DATE_FIELDS}, table.as_of_title
+    )
+    flag(outside.notna(), lambda rows: outside.to_numpy(dtype=object)[rows])
     received = frame["received_at"]
     flag(day_before(dates["completed_at"], received), "completed before received")
     flag(day_before(dates["returned_at"], received), "returned before received")

@@ -8,6 +8,7 @@ meeting_mentions.parquet, quarantine.csv and manifest.json into OUT, all at once
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,6 +35,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="pseudonymisation key file (default: .local/pseudonym_secret)",
     )
     parser.add_argument(
+        "--plausible-dates",
+        default=None,
+        metavar="FROM..TO",
+        help="dates outside this window are quarantined (default: $ANALYSIS_PLAUSIBLE_DATES, "
+        "else 2000-01-01..2035-12-31)",
+    )
+    parser.add_argument(
         "--saturday-counts",
         action="store_true",
         help="count Saturdays as working days for computed appointments",
@@ -43,7 +51,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Clean and print one line per output plus the reconciliation totals."""
     from analysis.ingest.clean import clean_all
+    from analysis.ingest.dates import PLAUSIBLE_DATES_ENV
 
+    if args.plausible_dates:  # read where the dates are checked, in every worker thread
+        os.environ[PLAUSIBLE_DATES_ENV] = args.plausible_dates
     manifest = clean_all(
         args.raw,
         args.out,

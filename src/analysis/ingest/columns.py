@@ -476,14 +476,13 @@ def is_personal_header(header: str) -> bool:
     return any(header == w or _contains_words(header, w) for w in PERSONAL_SYNONYMS)
 
 
-def map_columns(headers: list[object], synonyms: dict[str, tuple[str, ...]]) -> dict[int, str]:
-    """Map header positions to canonical names; each canonical name taken by its best header.
+def _column_candidates(
+    headers: list[object], synonyms: dict[str, tuple[str, ...]]
+) -> list[tuple[float, int, str, str]]:
+    """(score, position, field, folded header) for every header that reads as a known field.
 
-    Personal headers are matched first and excluded, so "Địa chỉ" can never become a unit and
-    "Họ tên chủ hồ sơ" can never become an officer. Unmatched columns are dropped (a whitelist:
-    an unknown column may hold personal data).
-    """
-    candidates: list[tuple[float, int, str]] = []
+    Personal headers are excluded unless they match a field exactly (a roster's "Họ tên")."""
+    candidates = []
     for position, raw in enumerate(headers):
         header = fold(raw)
         if not header:
@@ -494,7 +493,18 @@ def map_columns(headers: list[object], synonyms: dict[str, tuple[str, ...]]) -> 
         personal = is_personal_header(header)
         if personal and score < 1000 and field not in ("officer", "name"):
             continue
-        candidates.append((score, -position, field))
+        candidates.append((score, position, field, header))
+    return candidates
+
+
+def map_columns(headers: list[object], synonyms: dict[str, tuple[str, ...]]) -> dict[int, str]:
+    """Map header positions to canonical names; each canonical name taken by its best header.
+
+    Personal headers are matched first and excluded, so "Địa chỉ" can never become a unit and
+    "Họ tên chủ hồ sơ" can never become an officer. Unmatched columns are dropped (a whitelist:
+    an unknown column may hold personal data).
+    """
+    candidates = [(s, -p, f) for s, p, f, _ in _column_candidates(headers, synonyms)]
     mapping: dict[int, str] = {}
     taken: set[str] = set()
     for _score, neg_position, field in sorted(candidates, reverse=True):
@@ -504,6 +514,30 @@ def map_columns(headers: list[object], synonyms: dict[str, tuple[str, ...]]) -> 
             taken.add(field)
         mapping[-neg_position] = field
     return {k: v for k, v in sorted(mapping.items()) if v != "ignore"}
+
+
+ORDINARY_MATCH = 500.0  # exact (1000+) or contained (500+) match of an ordinary synonym
+
+
+def duplicate_columns(
+    headers: list[object], synonyms: dict[str, tuple[str, ...]]
+) -> list[tuple[str, int, int]]:
+    """(field, first position, second position) for columns that read as the same kept field:
+    two ordinary matches of one field ("Ngày tiếp nhận" twice, "Ngày nhận" beside "Ngày nộp"),
+    or the same header text twice. Weak and fuzzy matches beside an ordinary one are not clashes
+    ("Số biên nhận" beside "Mã hồ sơ" is an extra column: see WEAK_SYNONYMS)."""
+    by_field: dict[str, list[tuple[float, int, str]]] = {}
+    for score, position, field, header in _column_candidates(headers, synonyms):
+        if field not in ("ignore", "row_number"):
+            by_field.setdefault(field, []).append((score, position, header))
+    clashes = []
+    for field, found in by_field.items():
+        for i, (score_a, first, text_a) in enumerate(found):
+            for score_b, second, text_b in found[i + 1 :]:
+                strong = score_a >= ORDINARY_MATCH and score_b >= ORDINARY_MATCH
+                if strong or text_a == text_b:
+                    clashes.append((field, first, second))
+    return sorted(clashes, key=lambda clash: (clash[1], clash[2]))
 
 
 def header_match_count(cells: list[object], synonyms: dict[str, tuple[str, ...]]) -> int:

@@ -8,6 +8,7 @@ Parsing is vectorised with pyarrow's strptime, one pass per known format over wh
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 
 import numpy as np
@@ -295,6 +296,71 @@ def parse_dates(values: pd.Series) -> pd.Series:
     if is_time_only.any():
         out = out.where(~is_time_only, pd.NaT)
     return out
+
+
+# Dates outside this window are quarantined, whatever the export says: a setting, because a
+# district's archive may start earlier. `clean --plausible-dates FROM..TO` or the environment.
+PLAUSIBLE_DATES_ENV = "ANALYSIS_PLAUSIBLE_DATES"
+DEFAULT_PLAUSIBLE_DATES = ("2000-01-01", "2035-12-31")
+# an export lists the dossiers received in its window; results may come after it (exported later)
+WINDOWED_DATES = ("received_at",)
+
+
+def parse_plausible_window(text: str | None) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """'2000-01-01..2035-12-31' -> (first day, last day); the default when empty. ValueError if bad."""
+    if not text:
+        first, last = DEFAULT_PLAUSIBLE_DATES
+    else:
+        match = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})\s*\.\.\s*(\d{4}-\d{2}-\d{2})\s*", text)
+        if not match:
+            raise ValueError(f"{text[:40]!r} is not like 2000-01-01..2035-12-31")
+        first, last = match.groups()
+    start, end = pd.Timestamp(first), pd.Timestamp(last)
+    if end < start:
+        raise ValueError(f"{first}..{last}: the window ends before it starts")
+    return start, end
+
+
+def plausible_window() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The plausibility window in force ($ANALYSIS_PLAUSIBLE_DATES, else the default)."""
+    return parse_plausible_window(os.environ.get(PLAUSIBLE_DATES_ENV))
+
+
+def flag_dates_outside_window(
+    dates: dict[str, pd.Series],
+    export_end: pd.Timestamp | None,
+    window: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+) -> pd.Series:
+    """Why each row's dates cannot be right (object Series, None when fine).
+
+    A date outside the plausibility window (years like 1951 or 2099: a typo or a placeholder)
+    and an intake date after the export's own "đến ngày" cannot be real; kept, they stretch
+    every period table over decades. An intake before "Từ ngày" is a dossier carried over from
+    an earlier period (Biểu 06, column 6) and is kept; appointments, results and returns may lie
+    after the export's end (an export made after its period lists them)."""
+    start, end = window or plausible_window()
+    index = next(iter(dates.values())).index
+    reasons = pd.Series(None, index=index, dtype=object)
+    last_ns = (end + pd.Timedelta(days=1)).to_datetime64()
+    for name, values in dates.items():
+        stamps = values.to_numpy(dtype="datetime64[ns]")
+        valid = ~np.isnat(stamps)
+        outside = valid & ((stamps < start.to_datetime64()) | (stamps >= last_ns))
+        if outside.any():
+            label = name.removesuffix("_at")
+            reasons[outside & reasons.isna().to_numpy()] = (
+                f"{label} date outside the plausible window {start.date()}..{end.date()}"
+            )
+        if export_end is not None and not pd.isna(export_end) and name in WINDOWED_DATES:
+            after = valid & (
+                stamps >= (export_end.normalize() + pd.Timedelta(days=1)).to_datetime64()
+            )
+            if after.any():
+                label = name.removesuffix("_at")
+                reasons[after & reasons.isna().to_numpy()] = (
+                    f"{label} date after the export's end date {export_end:%d/%m/%Y} (đến ngày)"
+                )
+    return reasons
 
 
 def extract_period_end(lines: list[str]) -> pd.Timestamp | None:

@@ -71,6 +71,9 @@ def format_raw_values(values: pd.Series) -> pd.Series:
 def write_quarantine(frames: list[pd.DataFrame], path: Path) -> int:
     """Write every quarantined row (formula-safe, UTF-8 with BOM so Excel shows Vietnamese); rows written."""
     frames = [f for f in frames if len(f)]
+    # one text dtype everywhere: pandas warns (FutureWarning) when it joins an all-NA column of
+    # one dtype with another dtype
+    frames = [f.astype({c: STRING for c in f.columns if c != "source_row"}) for f in frames]
     table = (
         pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=QUARANTINE_COLUMNS)
     )

@@ -9,8 +9,10 @@ and counted.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +25,14 @@ import pyarrow.csv as pacsv
 from pandas.api.types import union_categoricals
 
 from analysis.errors import UserError
-from analysis.ingest.columns import closest_headers, header_match_count, map_columns
+from analysis.ingest.columns import (
+    closest_headers,
+    duplicate_columns,
+    header_match_count,
+    is_personal_header,
+    map_columns,
+    score_header,
+)
 from analysis.ingest.dates import extract_period_end
 from analysis.ingest.vector import (
     STRING,
@@ -41,6 +50,12 @@ from analysis.text import fold, normalize_text
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}
+# the one registry of table formats: `clean` reads these and `run` counts these as real exports
+READABLE_SUFFIXES = frozenset(SPREADSHEET_SUFFIXES | TEXT_SUFFIXES)
+# files a person may keep beside exports that are not data: provenance sidecars and notes
+SIDECAR_NAMES = re.compile(r"(\.source\.json|\.md|^readme(\.\w+)?)$", re.IGNORECASE)
+HEAD_BYTES = 200_000  # what is read to find the header and the encoding of a text export
+MAX_HEADER_CELL = 1_000  # characters: no export's header cell is longer
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_MATCHES = 3
 DELIMITERS = (",", ";", "\t", "|")
@@ -145,7 +160,8 @@ def _sheet_grid(path: Path) -> dict[str, pd.DataFrame]:
         return pd.read_excel(path, sheet_name=None, header=None, engine="calamine", dtype=object)
     except Exception as error:  # calamine raises several types for corrupt files
         raise UserError(
-            f"{path.name}: cannot be read as a spreadsheet ({type(error).__name__}: {error})"
+            f"{path.name}: cannot be read as a spreadsheet ({type(error).__name__}: "
+            f"{str(error).splitlines()[0][:120] if str(error) else 'damaged file'})"
         ) from None
 
 
@@ -166,6 +182,7 @@ def read_spreadsheet(path: Path, synonyms: dict, required: tuple[str, ...]) -> l
             continue
         below = head[index + 1] if index + 1 < len(head) else []
         headers, header_rows = combine_header_rows(head[index], below, synonyms)
+        check_duplicate_headers(headers, synonyms, describe(path, sheet), index + 1)
         mapping = map_columns(headers, synonyms)
         try:
             _require(mapping, headers, required, synonyms, describe(path, sheet))
@@ -191,24 +208,148 @@ def read_spreadsheet(path: Path, synonyms: dict, required: tuple[str, ...]) -> l
         names = ", ".join(repr(str(s)) for s in sheets) or "none"
         if best_miss is None:
             raise UserError(f"{path.name}: the workbook is empty (sheets: {names})")
-        near = [normalize_text(c) for c in best_miss[2] if normalize_text(c)][:6]
+        near = recognised_headers(best_miss[2], synonyms)[:6]
+        long_cell = "".join(
+            long_cells_note(grid.head(HEADER_SCAN_ROWS).to_numpy(dtype=object).tolist())
+            for grid in sheets.values()
+        )[:200]
         raise UserError(
             f"{path.name}: no sheet has a header row with the required columns {_names(required)} "
-            f"(sheets: {names}; best candidate in sheet '{best_miss[1]}': {near})"
+            f"(sheets: {names}; best candidate in sheet '{best_miss[1]}': {near}){long_cell}"
         )
     return tables
 
 
-def decode_bytes(data: bytes, path: Path, skip_utf8: bool = False) -> tuple[str, str]:
-    """Text and encoding name: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1258."""
+@dataclass
+class FolderSurvey:
+    """What a raw folder holds: files `clean` reads, files it cannot read, and files it skips."""
+
+    readable: list[Path] = field(default_factory=list)
+    unreadable: list[Path] = field(default_factory=list)  # an unknown format: data not read
+    skipped: list[Path] = field(default_factory=list)  # hidden, lock (~$) and sidecar files
+
+
+def is_inside(path: Path, root: Path) -> bool:
+    """True when `path`, symlinks followed, lies inside `root` (symlinks followed too)."""
+    try:
+        path.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def survey_folder(
+    folder: Path, root: Path | None = None, suffixes: frozenset[str] = READABLE_SUFFIXES
+) -> FolderSurvey:
+    """Sort every file below `folder` by whether `clean` can read it (one registry of formats).
+
+    A symlink that leads out of `root` (default: `folder`) is refused: raw data is what a
+    person put into the raw folder, never a file elsewhere on the machine."""
+    survey = FolderSurvey()
+    if not folder.is_dir():
+        return survey
+    root = root or folder
+    for directory, subdirs, files in os.walk(folder):
+        base = Path(directory)
+        survey.skipped += [base / d for d in sorted(subdirs) if d.startswith(".")]
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in sorted(files) + [d for d in subdirs if (base / d).is_symlink()]:
+            path = base / name
+            if path.is_symlink() and not is_inside(path, root):
+                raise UserError(
+                    f"{path}: a symbolic link leading out of {root}; copy the file into the "
+                    "raw folder instead"
+                )
+            if path.is_dir():
+                continue
+            if name.startswith((".", "~$")) or SIDECAR_NAMES.search(name):
+                survey.skipped.append(path)
+            elif path.suffix.lower() in suffixes:
+                survey.readable.append(path)
+            else:
+                survey.unreadable.append(path)
+    for found in (survey.readable, survey.unreadable, survey.skipped):
+        found.sort()
+    return survey
+
+
+def decode_bytes(
+    data: bytes, path: Path, skip_utf8: bool = False, final: bool = True
+) -> tuple[str, str]:
+    """Text and encoding name: UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1258.
+
+    Decoding is on whole characters: with `final=False` (a head cut from a longer file) a
+    character cut at the end of `data` is left out instead of failing (a UTF-16 head cut after a
+    `\\n` byte has an odd length; a UTF-8 head can end inside a letter)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
+        try:
+            return codecs.getincrementaldecoder("utf-16")().decode(data, final=final), "utf-16"
+        except UnicodeDecodeError as error:
+            raise UserError(
+                f"{path.name}: not valid UTF-16 at byte {error.start:,} (a truncated or damaged file?)"
+            ) from None
     for encoding in ("cp1258", "cp1252") if skip_utf8 else ("utf-8-sig", "cp1258", "cp1252"):
         try:
-            return data.decode(encoding), encoding
+            return codecs.getincrementaldecoder(encoding)().decode(data, final=final), encoding
         except UnicodeDecodeError:
             continue
     raise UserError(f"{path.name}: cannot decode the file as UTF-8, UTF-16 or Windows-1258")
+
+
+def column_letter(position: int) -> str:
+    """Spreadsheet column letter of a 0-based position (0 -> A, 26 -> AA)."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def short_header(value: object, limit: int = 60) -> str:
+    """A header cell as an error message shows it: normalised and cut to `limit` characters."""
+    text = normalize_text(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def check_duplicate_headers(
+    headers: list[object], synonyms: dict, where: str, header_row: int
+) -> None:
+    """Two columns read as the same canonical column (or with the same header text) are an error:
+    taking either one silently can turn result dates into received dates."""
+    clashes = duplicate_columns(headers, synonyms)
+    if not clashes:
+        return
+    field_name, first, second = clashes[0]
+    raise UserError(
+        f"{where}: header row {header_row}: columns {column_letter(first)} "
+        f"('{short_header(headers[first])}') and {column_letter(second)} "
+        f"('{short_header(headers[second])}') both read as '{field_name}'; rename or delete one"
+    )
+
+
+def long_cells_note(rows: list[list[object]]) -> str:
+    """'; row 1, column A holds 200,000 characters …' for the first over-long cell, else ''."""
+    for number, cells in enumerate(rows[:HEADER_SCAN_ROWS], start=1):
+        for position, cell in enumerate(cells):
+            if isinstance(cell, str) and len(cell) > MAX_HEADER_CELL:
+                return (
+                    f"; row {number}, column {column_letter(position)} holds {len(cell):,} "
+                    f"characters (no header cell is longer than {MAX_HEADER_CELL:,})"
+                )
+    return ""
+
+
+def recognised_headers(cells: list[object], synonyms: dict) -> list[str]:
+    """The cells of a row that read as known headers (what an error may show of a row)."""
+    shown = []
+    for cell in cells:
+        folded = fold(cell)
+        if not folded or len(folded) > 80:
+            continue
+        if score_header(folded, synonyms)[0] is not None or is_personal_header(folded):
+            shown.append(short_header(cell, 40))
+    return shown
 
 
 def sniff_header(lines: list[str], synonyms: dict) -> tuple[int, str, list[str], int]:
@@ -216,9 +357,12 @@ def sniff_header(lines: list[str], synonyms: dict) -> tuple[int, str, list[str],
     best = (-1, ",", [], 0)
     for index, line in enumerate(lines[:HEADER_SCAN_ROWS]):
         for delimiter in DELIMITERS:
-            if delimiter not in line:
+            if delimiter not in line or len(line) > MAX_HEADER_CELL * 100:
                 continue
-            cells = next(csv.reader([line], delimiter=delimiter))
+            try:
+                cells = next(csv.reader([line], delimiter=delimiter))
+            except csv.Error:  # a field over csv's limit: no header line
+                continue
             score = header_match_count(cells, synonyms)
             if score > best[3]:
                 best = (index, delimiter, cells, score)
@@ -235,21 +379,35 @@ def read_text_table(
     text is stored once, and the rules run on the categories."""
     size = path.stat().st_size
     with open(path, "rb") as handle:
-        head = handle.read(200_000)
+        head = handle.read(HEAD_BYTES)
     if not head or (size <= len(head) and head.isspace()):
         raise UserError(f"{path.name}: the file is empty")
-    if size > len(head):
-        head = head[: head.rfind(b"\n") + 1] or head
-    text, encoding = decode_bytes(head, path)
-    if encoding != "utf-8-sig" and size > len(head):
+    partial = size > len(head)
+    text, encoding = decode_bytes(head, path, final=not partial)
+    if partial:  # whole lines only (decoded first: a UTF-16 newline is two bytes)
+        cut = text.rfind("\n")
+        if cut < 0:
+            raise UserError(
+                f"{path.name}: line 1 is longer than {HEAD_BYTES:,} bytes: no title or header "
+                f"line is this long (no header cell is longer than {MAX_HEADER_CELL:,} characters)"
+            )
+        text = text[: cut + 1]
+    if encoding != "utf-8-sig" and partial:
         text, encoding = decode_bytes(path.read_bytes(), path)
-    head_lines = text[:200_000].splitlines()
+    head_lines = text[:HEAD_BYTES].splitlines()
     index, delimiter, cells, score = sniff_header(head_lines, synonyms)
     if score < MIN_HEADER_MATCHES:
-        first = [line[:80] for line in head_lines[:3]]
+        long_line = next(
+            (
+                f"; line {n} is {len(line):,} characters long"
+                for n, line in enumerate(head_lines[:HEADER_SCAN_ROWS], start=1)
+                if len(line) > MAX_HEADER_CELL * 10
+            ),
+            "",
+        )
         raise UserError(
             f"{path.name}: no header row with the required columns {_names(required)} "
-            f"in the first {HEADER_SCAN_ROWS} lines (first lines: {first})"
+            f"in the first {HEADER_SCAN_ROWS} lines{long_line}"
         )
     below = (
         next(csv.reader([head_lines[index + 1]], delimiter=delimiter))
@@ -257,6 +415,7 @@ def read_text_table(
         else []
     )
     headers, header_rows = combine_header_rows(cells, below, synonyms)
+    check_duplicate_headers(headers, synonyms, describe(path, None), index + 1)
     index += header_rows - 1  # data starts after the last header line
     mapping = map_columns(headers, synonyms)
     _require(mapping, headers, required, synonyms, describe(path, None))
@@ -313,7 +472,7 @@ def read_text_table(
             table = read(False)  # line numbers are only known single-threaded
     except pa.ArrowInvalid as error:
         raise UserError(
-            f"{path.name}: cannot parse as '{delimiter}'-delimited text ({error})"
+            f"{path.name}: cannot parse as '{delimiter}'-delimited text ({arrow_reason(error)})"
         ) from None
     if repeated:
         table = table.unify_dictionaries()  # one dictionary per column, shared by its chunks
@@ -358,6 +517,13 @@ def read_text_table(
             malformed_rows=long,
         )
     ]
+
+
+def arrow_reason(error: Exception) -> str:
+    """Arrow's parse error without the offending row's text (it may hold personal data)."""
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    text = re.sub(r"(got \d+ columns?)\s*:.*", r"\1", text)
+    return re.sub(r":\s*'.*$|\s+in\s+CSV\s+row.*$", "", text)[:160]
 
 
 def arrow_strings_frame(table: pa.Table, names: list[str]) -> pd.DataFrame:

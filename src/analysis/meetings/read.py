@@ -55,7 +55,13 @@ def read_report_text(path: str | Path) -> str:
     if suffix == ".docx":
         text = read_docx_text(path)
     elif suffix in TEXT_SUFFIXES:
-        text = decode_report_bytes(path.read_bytes())
+        try:
+            text = decode_report_bytes(path.read_bytes())
+        except UnicodeDecodeError as error:  # UTF-16 by its zero bytes or BOM, yet not whole
+            raise UserError(
+                f"{path}: not valid {error.encoding.upper()} text at byte {error.start:,} "
+                "(a truncated file, or not a text report?)"
+            ) from None
     else:
         raise UserError(f"{path}: meeting reports must be .txt or .docx, not '{suffix}'")
     return unicodedata.normalize("NFC", text)
