@@ -19,6 +19,7 @@ from analysis.privacy import (
     classify_number,
     contains_personal_data,
     restrict_to_catalogue,
+    rows_with_personal_data,
     scrub_text,
     scrub_values,
 )
@@ -236,3 +237,19 @@ class TestRestrictToCatalogue:
             other=OTHER_FIELD,
         )
         assert out.tolist()[0] == "Hộ tịch" and pd.isna(out.iloc[1])
+
+
+class TestRowsWithPersonalData:
+    def test_ids_with_an_email_or_a_name_are_found_plain_ids_are_not(self):
+        ids = pd.Series(
+            [
+                "09640-211012-0001",
+                "hoa@gmail.com",
+                "09640 bà Lê Thị Mai",
+                None,
+                "HS 12",
+                "0912345678",
+            ],
+            dtype="string[pyarrow]",
+        )
+        assert rows_with_personal_data(ids).tolist() == [False, True, True, False, False, False]

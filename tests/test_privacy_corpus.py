@@ -98,7 +98,7 @@ def plant_dossier_export(path: Path) -> None:
         _row(14, "09625", "UBND xã Ba Trại, chị Lê Thị Mai 0987 654 321", "Đăng ký khai tử"),
         _row(15, "09625", "Xã Phú Cường", "Đăng ký khai tử", **{"Ngày tiếp nhận": "ông Trần Văn Bình 0912345678"}),
         _row(16, "09625", "Xã Phú Cường", "Đăng ký khai tử", **{"Ngày có kết quả": "gọi +84 983.456.789"}),
-        _row(17, "09625", "Xã Phú Cường", "Đăng ký khai tử", **{"Mã hồ sơ": ""}),
+        _row(17, "09625", "Xã Phú Cường", "Đăng ký khai tử", **{"Mã hồ sơ": "09625-211018 bà Lê Thị Mai"}),
         _row(18, "09625", "Xã Phú Cường", f"Đăng ký khai sinh, {ADDRESSES[0]}", **{"Hình thức nộp": f"qua {EMAILS[0]}"}),
     ]  # fmt: skip
     nfd = _row(19, "09625", "Xã Phú Cường", unicodedata.normalize("NFD", BIRTH))

@@ -386,3 +386,38 @@ def _dictionary(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     codes = encoded.indices.to_numpy(zero_copy_only=False)
     codes = np.where(encoded.indices.is_null().to_numpy(zero_copy_only=False), -1, codes)
     return codes.astype(np.int64), [str(v) for v in encoded.dictionary.to_pylist()]
+
+
+def rows_with_personal_data(values: pd.Series, candidates: np.ndarray | None = None) -> np.ndarray:
+    """True where an identifier cell (a dossier number) holds personal data: an e-mail, or words
+    with a name, a phone or an address. Only `candidates` are examined (default: the cells with
+    '@' or a blank, found by Arrow's regex), so a column of plain ids costs one scan; a bare number
+    is read as an id scheme (some systems number dossiers with 9-12 digits), not an ID number."""
+    arr = _arrow_text(values)
+    if arr is None:
+        return np.zeros(len(values), dtype=bool)
+    if candidates is None:
+        candidates = pc.fill_null(pc.match_substring_regex(arr, r"@|\s"), False).to_numpy(
+            zero_copy_only=False
+        )
+    out = np.zeros(len(values), dtype=bool)
+    if not candidates.any():
+        return out
+    chosen = arr.filter(pa.array(candidates))
+    codes, distinct = _dictionary(pd.Series(pd.arrays.ArrowStringArray(chosen)))
+    personal = np.array([contains_personal_data(v) for v in distinct] + [False])
+    out[candidates] = personal[np.where(codes < 0, len(distinct), codes)]
+    return out
+
+
+def _arrow_text(values: pd.Series) -> pa.Array | None:
+    """The column as one Arrow string array (None when it holds no text at all)."""
+    try:
+        arr = pa.array(values.array)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        arr = pa.array(values.astype(object), from_pandas=True)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type):
+        return arr
+    return None

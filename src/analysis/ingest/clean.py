@@ -67,9 +67,10 @@ from analysis.ingest.vector import (
     filter_rows,
     is_categorical,
     map_distinct,
+    rows_containing,
 )
 from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
-from analysis.privacy import scrub_values
+from analysis.privacy import rows_with_personal_data, scrub_values
 from analysis.provenance import code_version, file_sha256
 from analysis.text import normalize_text
 
@@ -286,6 +287,9 @@ def prepare_dossier_table(
 
     no_received = frame["received_at"].isna()
     flag(frame["dossier_id"].isna(), "missing dossier id")
+    ids = frame["dossier_id"]  # only ids holding '@' or a blank can hold personal data
+    personal = rows_with_personal_data(ids, rows_containing(as_arrow_strings(ids), b"@ "))
+    flag(personal, "personal data in the dossier id")
     flag(
         no_received & _raw_filled(body, "received_at", no_received),
         "unparseable received date",
