@@ -20,9 +20,10 @@ from analysis.ingest.dossiers import (
     status_of,
 )
 from analysis.ingest.duplicates import deduplicate_dossiers
-from analysis.ingest.privacy import pseudonymize_name, scrub_personal_values
+from analysis.ingest.privacy import pseudonymize_name
 from analysis.ingest.quarantine import make_formula_safe
 from analysis.ingest.read import classify_noise_rows, find_header_row
+from analysis.privacy import scrub_values
 
 
 class TestMapColumns:
@@ -328,15 +329,15 @@ class TestPrivacyAndQuarantine:
         assert a.startswith("off_") and len(a) == 14
 
     def test_phone_id_and_email_values_are_redacted_but_dossier_numbers_kept(self):
-        out = scrub_personal_values(
+        out = scrub_values(
             pd.Series(["0912 345 678", "001089012345", "a.b@x.vn", "09640-210105-0003", "Thôn 3"])
         )
         assert out.tolist() == [
-            "[redacted]",
-            "[redacted]",
-            "[redacted]",
+            "[số điện thoại]",
+            "[số CCCD]",
+            "[e-mail]",
             "09640-210105-0003",
-            "Thôn 3",
+            "[địa chỉ]",
         ]
 
     def test_cells_that_spreadsheets_would_run_are_prefixed(self):

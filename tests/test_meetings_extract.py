@@ -290,7 +290,7 @@ class TestRedactPeople:
         )
         assert (
             redact_people(text)
-            == "đồng chí Phó Chủ tịch UBND huyện và đồng chí […], ông […], gọi […]"
+            == "đồng chí Phó Chủ tịch UBND huyện và đồng chí [họ tên], ông [họ tên], gọi [số điện thoại]"
         )
 
     def test_a_judgement_inside_the_figures_of_a_list(self):

@@ -33,6 +33,7 @@ from analysis.ingest.dossiers import (
     map_statuses,
     online_level_of,
     resolve_unit_codes,
+    restrict_free_text,
 )
 from analysis.ingest.duplicates import deduplicate_dossiers, kept_id_hashes, repeats_among
 from analysis.ingest.manifest import (
@@ -66,8 +67,10 @@ from analysis.ingest.vector import (
     filter_rows,
     is_categorical,
     map_distinct,
+    rows_containing,
 )
 from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
+from analysis.privacy import rows_with_personal_data, scrub_values
 from analysis.provenance import code_version, file_sha256
 from analysis.text import normalize_text
 
@@ -103,6 +106,8 @@ REPEATED_TEXT = frozenset(
     | {"apology_letter"}
 )
 TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
+# roster, register and report columns written as people typed them (analysis.privacy masks them)
+FREE_TEXT_COLUMNS = frozenset({"title", "chair_role", "evidence"})
 REPORT_SUFFIXES = {".txt", ".docx"}
 DATE_FIELDS = ("received_at", "due_at", "completed_at", "returned_at")
 SKIPPED = "\x00skipped"
@@ -283,6 +288,9 @@ def prepare_dossier_table(
 
     no_received = frame["received_at"].isna()
     flag(frame["dossier_id"].isna(), "missing dossier id")
+    ids = frame["dossier_id"]  # only ids holding '@' or a blank can hold personal data
+    personal = rows_with_personal_data(ids, rows_containing(as_arrow_strings(ids), b"@ "))
+    flag(personal, "personal data in the dossier id")
     flag(
         no_received & _raw_filled(body, "received_at", no_received),
         "unparseable received date",
@@ -429,7 +437,7 @@ def clean_dossiers(
             entries[source]["rows_duplicate"] += int(n)
     for source, n in kept["source_file"].value_counts().items():
         entries[source]["rows_clean"] += int(n)
-    kept = finalize_dossiers(kept)
+    kept = restrict_free_text(finalize_dossiers(kept))  # no citizen's text goes on
     counts = {"identical": len(identical), "conflicting": len(conflicting)}
     return kept, quarantine, counts
 
@@ -603,6 +611,14 @@ def text_columns_to_arrow(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def scrub_free_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Free-text columns (titles, the chair's role, meeting evidence) with personal data masked."""
+    frame = frame.copy(deep=False)
+    for column in FREE_TEXT_COLUMNS.intersection(frame.columns):
+        frame[column] = scrub_values(frame[column])
+    return frame
+
+
 def clean_all(
     raw_dir, out_dir, meetings_dirs=None, secret_path=None, saturday_counts: bool = False
 ) -> dict:
@@ -701,7 +717,7 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
         "outputs": {},
     }
     officers, meetings, mentions = (
-        text_columns_to_arrow(t) for t in (officers, meetings, mentions)
+        scrub_free_text(text_columns_to_arrow(t)) for t in (officers, meetings, mentions)
     )
     with staging_dir(out_dir) as staging, ThreadPoolExecutor(max_workers=2) as writer:
         # Arrow's Parquet writer and hashlib release the GIL: dossiers are written while the

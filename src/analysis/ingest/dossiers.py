@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.ingest.vector import STRING, cell_text, factorize, map_distinct
+from analysis.privacy import OTHER_FIELD, OTHER_PROCEDURE, restrict_to_catalogue
 from analysis.reference.calendar import add_working_days, count_working_days
 from analysis.reference.units import CommuneResolver
 from analysis.text import fold, normalize_text
@@ -282,6 +283,26 @@ def load_procedure_deadlines(path: Path = DEADLINES_PATH) -> dict[str, int]:
     """Legal working-day deadlines of common commune procedures, keyed by folded name."""
     table = pd.read_csv(path, dtype={"procedure": str, "working_days": int})
     return dict(zip(table["procedure"].map(fold), table["working_days"], strict=True))
+
+
+@functools.lru_cache(maxsize=1)
+def load_procedure_catalogue(path: Path = DEADLINES_PATH) -> tuple[str, ...]:
+    """Procedure names of the reference catalogue (the procedures whose deadlines we know)."""
+    return tuple(pd.read_csv(path, dtype={"procedure": str})["procedure"])
+
+
+def restrict_free_text(frame: pd.DataFrame) -> pd.DataFrame:
+    """Procedure and field names limited to the catalogue, so dossiers.parquet never holds a
+    citizen's text (Nghị định 13/2023): "Đăng ký khai sinh cho con bà <tên> (CCCD …)" becomes
+    "Đăng ký khai sinh". The catalogue is the reference list plus every name seen in at least
+    `privacy.CATALOGUE_MIN_COMMUNES` communes; see `analysis.privacy.restrict_to_catalogue`."""
+    frame = frame.copy(deep=False)  # two columns replaced: the caller's frame is left as it was
+    units = frame["commune_code"]
+    frame["procedure"] = restrict_to_catalogue(
+        frame["procedure"], units, load_procedure_catalogue(), other=OTHER_PROCEDURE
+    )
+    frame["field"] = restrict_to_catalogue(frame["field"], units, KNOWN_FIELDS, other=OTHER_FIELD)
+    return frame
 
 
 def learn_procedure_deadlines(frame: pd.DataFrame, saturday_counts: bool = False) -> dict[str, int]:

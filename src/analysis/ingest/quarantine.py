@@ -1,5 +1,8 @@
 """Quarantine: rows that cannot be trusted, kept with their reason for a person to fix at source.
 
+Raw values and reasons are kept only after `analysis.privacy.scrub_values` (typed masks such as
+`[số điện thoại]`); personal and pseudonymised columns are never copied.
+
 quarantine.csv is opened in spreadsheet programs, so any cell starting with = + - @ (or a tab
 or carriage return) is prefixed with an apostrophe: a raw value can never run as a formula
 (CSV injection, OWASP).
@@ -16,7 +19,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.ingest.privacy import scrub_personal_values
 from analysis.ingest.vector import (
     STRING,
     as_arrow_strings,
@@ -25,6 +27,7 @@ from analysis.ingest.vector import (
     starts_with_any,
     string_layout,
 )
+from analysis.privacy import scrub_values
 
 QUARANTINE_COLUMNS = ["source_file", "source_row", "dossier_id", "reason"]
 RAW_PREFIX = "raw_"
@@ -51,7 +54,8 @@ def build_quarantine_rows(body: pd.DataFrame, reasons: pd.Series, source_file: s
     out["dossier_id"] = (
         format_raw_values(rows["dossier_id"]).str.strip() if "dossier_id" in rows else pd.NA
     )
-    out["reason"] = reasons[bad].astype(STRING)
+    # a reason can quote a raw cell ("unknown unit: <the unit as written>"): scrubbed like the values
+    out["reason"] = scrub_values(reasons[bad].astype(STRING))
     for column in rows.columns:
         if column in ("source_row", "row_number") or column in PERSONAL_RAW:
             continue
@@ -65,7 +69,7 @@ def format_raw_values(values: pd.Series) -> pd.Series:
         text = values.dt.strftime("%Y-%m-%d %H:%M:%S").astype("string")
     else:
         text = pd.Series(pd.arrays.ArrowStringArray(as_arrow_strings(values)), index=values.index)
-    return scrub_personal_values(text)
+    return scrub_values(text)
 
 
 def write_quarantine(frames: list[pd.DataFrame], path: Path) -> int:

@@ -54,6 +54,7 @@ from analysis.meetings.segment import (
     split_lines,
     split_sentences,
 )
+from analysis.privacy import scrub_text
 from analysis.text import slugify
 
 MENTION_COLUMNS = [
@@ -79,25 +80,12 @@ MEETING_COLUMNS = [
     "source_row",
 ]
 STRENGTHS = ("strong", "inherent", "intro")
-_PERSON = re.compile(
-    r"\b(Đồng chí|đồng chí|ĐỒNG CHÍ|Đ/c|đ/c|Ông|ông|Bà|bà)\s+"
-    r"(?!(?:Phó|Chủ|Bí|Trưởng|Giám|Chánh|Ủy|Uỷ|Thường|Huyện)\b)((?:[A-ZÀ-ÝĂĐĨŨƠƯẠ-Ỹ]\w*\s*){2,4})"
-)
-_PHONE = re.compile(r"(?<!\d)(?:\+84|0)(?:[\s.]?\d){9,10}(?!\d)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
 
 
 def redact_people(text: str) -> str:
-    """Drop personal names after honorifics, phone numbers and e-mails (Nghị định 13/2023)."""
-    text = _PERSON.sub(
-        lambda m: (
-            f"{m.group(1)} […]{' ' if m.group(2).endswith(' ') else ''}"
-            if m.group(2)[0].isupper()
-            else m.group(0)
-        ),
-        text,
-    )
-    return _EMAIL.sub("[…]", _PHONE.sub("[…]", text)).replace("  ", " ").strip()
+    """Mask names, phones, e-mails, ID numbers and addresses with the one privacy module
+    (`analysis.privacy`, Nghị định 13/2023); roles after honorifics stay."""
+    return scrub_text(text)
 
 
 def resolve_directional(cue: Cue, clause_inherent: list[Cue]) -> str:
