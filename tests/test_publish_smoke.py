@@ -184,3 +184,18 @@ def test_a_brief_built_in_the_batch_equals_the_brief_built_alone(built, processe
         return content_digest(re.sub(r"Mã nguồn: [^(]*", "", text))
 
     assert stable(brief_html(tmp_path / PERIOD, "09625")) == stable(brief_html(folder, "09625"))
+
+
+def test_the_shared_folder_holds_only_pages_without_machine_paths(built, processed):
+    """reports/<period>/ is what gets forwarded: pages only; notebooks, cache, summary elsewhere."""
+    _, folder = built
+    names = sorted(p.name for p in folder.iterdir())
+    assert names and all(n.endswith(".html") and not n.startswith(".") for n in names), names
+    assert "index.html" in names and "tong-quan-huyen.html" in names
+    root = str(Path(__file__).resolve().parent.parent)
+    for path in folder.iterdir():
+        text = path.read_text(encoding="utf-8")
+        for machine_path in (root, str(processed), str(folder), "/root", "/tmp", "/work"):
+            assert machine_path not in text, (path.name, machine_path)
+    build = build_folder(folder.parent, PERIOD)
+    assert (build / "cache.json").is_file() and (build / "briefs_summary.json").is_file()
