@@ -54,7 +54,7 @@ KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
 BUILD_DIRNAME = ".build"  # <out>/.build/<period>/: notebooks, cache, summary (never shared)
 STOP_WAIT_S = 15  # after Ctrl-C, how long running builds get to notice their kernel is gone
-# what earlier versions left in the shared folder; moved out of it on the next run
+# what earlier versions left in the shared folder; removed from it on the next run
 LEGACY_SHARED = ("notebooks", ".cache.json", ".cache.tmp", "briefs_summary.json")
 
 
@@ -272,8 +272,11 @@ def build_folder(out_dir: str | Path, period: str) -> Path:
     return Path(out_dir).resolve() / BUILD_DIRNAME / period
 
 
-def move_legacy_artifacts(out: Path, build: Path) -> None:
-    """Move what older versions left in the shared folder (notebooks, cache, summary) out of it."""
+def remove_legacy_artifacts(out: Path) -> None:
+    """Remove what older versions left in the shared folder (notebooks, cache, summary, temp files).
+
+    They are build by-products, rebuilt in the build folder; the shared folder keeps pages only.
+    """
     import shutil
 
     for name in LEGACY_SHARED:
@@ -308,7 +311,7 @@ def _build_briefs(
     with folder_lock(build):
         out.mkdir(parents=True, exist_ok=True)
         clear_leftovers(build)
-        move_legacy_artifacts(out, build)
+        remove_legacy_artifacts(out)
         return _build_period(
             processed_dir,
             out,
