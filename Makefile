@@ -68,6 +68,6 @@ lock: ## refresh requirements.lock from pyproject.toml (needs the network)
 	.venv/bin/uv pip compile pyproject.toml --extra dev -p 3.11 --universal -o requirements.lock --custom-compile-command "make lock"
 
 clean-outputs: ## delete generated data and reports (raw data is never touched)
-	rm -rf data/processed/* reports/* data/raw/demo
+	rm -rf data/processed/* data/processed/.lock reports/* reports/.build data/raw/demo
 
 .PHONY: help install system-deps data briefs test lint format lab bench lock clean-outputs

@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.publish.batch import build_briefs, content_digest
+from analysis.outputs import record_checksums
+from analysis.publish.batch import build_briefs, build_folder, content_digest
 
 SCRIPT = "<script>alert('xss')</script> Hộ tịch"
 CODES = ["09640", "09625"]
@@ -33,6 +34,7 @@ def processed(tmp_path_factory) -> Path:
     mine = (dossiers["commune_code"] == "09640") & (dossiers["field"] == "Hộ tịch")
     dossiers.loc[mine, "field"] = SCRIPT
     dossiers.to_parquet(out / "dossiers.parquet", index=False)
+    record_checksums(out)  # a deliberate edit: the manifest must vouch for it, or analyse refuses
     analyse_all(out, bootstrap_reps=99, dossier_logit_rows=5_000)
     return out
 
@@ -87,9 +89,9 @@ def test_index_lists_every_unit_with_a_link_or_its_error(built):
     assert 'href="tong-quan-huyen.html"' in index
 
 
-def test_executed_notebooks_are_kept_for_audit(built):
+def test_executed_notebooks_are_kept_for_audit_in_the_build_folder(built):
     _, folder = built
-    names = {p.name for p in (folder / "notebooks").glob("*.ipynb")}
+    names = {p.name for p in (build_folder(folder.parent, PERIOD) / "notebooks").glob("*.ipynb")}
     assert {
         "09640-xa-phong-van.ipynb",
         "09625-xa-phu-cuong.ipynb",
@@ -99,7 +101,8 @@ def test_executed_notebooks_are_kept_for_audit(built):
 
 def test_parameters_keep_the_commune_code_a_string(built):
     _, folder = built
-    nb = json.loads((folder / "notebooks" / "09640-xa-phong-van.ipynb").read_text(encoding="utf-8"))
+    notebook = build_folder(folder.parent, PERIOD) / "notebooks" / "09640-xa-phong-van.ipynb"
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
     assert nb["metadata"]["papermill"]["parameters"]["commune_code"] == "09640"
 
 
@@ -157,9 +160,11 @@ def test_rerun_skips_unchanged_units_and_rebuilds_a_changed_one(processed, tmp_p
         )
         roster.loc[corrected, "title"] = "Công chức Văn phòng - Thống kê"
         roster.to_parquet(roster_path, index=False)
+        record_checksums(processed)  # a deliberate correction, vouched for by the manifest
         third = build_briefs(processed, tmp_path, communes=CODES, period=PERIOD, overview=False)
     finally:
         roster_path.write_bytes(original)
+        record_checksums(processed)
     assert third["built"] == ["09625"] and third["cached"] == ["09640"]
     forced = build_briefs(
         processed, tmp_path, communes=["09640"], period=PERIOD, overview=False, force=True
@@ -179,3 +184,18 @@ def test_a_brief_built_in_the_batch_equals_the_brief_built_alone(built, processe
         return content_digest(re.sub(r"Mã nguồn: [^(]*", "", text))
 
     assert stable(brief_html(tmp_path / PERIOD, "09625")) == stable(brief_html(folder, "09625"))
+
+
+def test_the_shared_folder_holds_only_pages_without_machine_paths(built, processed):
+    """reports/<period>/ is what gets forwarded: pages only; notebooks, cache, summary elsewhere."""
+    _, folder = built
+    names = sorted(p.name for p in folder.iterdir())
+    assert names and all(n.endswith(".html") and not n.startswith(".") for n in names), names
+    assert "index.html" in names and "tong-quan-huyen.html" in names
+    root = str(Path(__file__).resolve().parent.parent)
+    for path in folder.iterdir():
+        text = path.read_text(encoding="utf-8")
+        for machine_path in (root, str(processed), str(folder), "/root", "/tmp", "/work"):
+            assert machine_path not in text, (path.name, machine_path)
+    build = build_folder(folder.parent, PERIOD)
+    assert (build / "cache.json").is_file() and (build / "briefs_summary.json").is_file()

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tempfile
@@ -34,6 +35,14 @@ from analysis.analyse.models import (
 from analysis.analyse.risk import late_by_field, risk_adjust
 from analysis.analyse.staffing import compute_staffing_by_month
 from analysis.errors import UserError
+from analysis.outputs import (
+    checksum_files,
+    clear_leftovers,
+    folder_lock,
+    new_generation,
+    read_manifest,
+    verify_processed_set,
+)
 from analysis.provenance import code_version, file_sha256
 
 REQUIRED_DOSSIER_COLUMNS = [
@@ -48,6 +57,7 @@ REQUIRED_DOSSIER_COLUMNS = [
 ]
 REQUIRED_OFFICER_COLUMNS = ["officer_id", "commune_code", "is_concurrent", "start_date", "end_date"]
 DATE_COLUMNS = ["received_at", "due_at", "completed_at", "returned_at", "as_of"]
+CLEAN_INPUTS = ["dossiers.parquet", "officers.parquet", "meeting_mentions.parquet"]
 
 
 def write_atomic(frame_or_text, path: Path) -> Path:
@@ -101,6 +111,27 @@ def prepare_dossiers(dossiers: pd.DataFrame) -> pd.DataFrame:
     return d[d["received_at"].notna() & d["commune_code"].notna()].reset_index(drop=True)
 
 
+def one_generation(analyse):
+    """Run `analyse` under the processed folder's exclusive lock, on inputs from one `clean`.
+
+    Leftovers of killed runs are cleared first; dossiers, officers and mentions must match the
+    checksums in manifest.json (analysis/outputs.py), else one line and exit 2.
+    """
+
+    @functools.wraps(analyse)
+    def locked(processed_dir, *args, **kwargs):
+        folder = Path(processed_dir)
+        if not folder.is_dir():
+            return analyse(processed_dir, *args, **kwargs)  # it names the missing folder
+        with folder_lock(folder):
+            clear_leftovers(folder)
+            verify_processed_set(folder, clean_files=CLEAN_INPUTS, analysis=False)
+            return analyse(processed_dir, *args, **kwargs)
+
+    return locked
+
+
+@one_generation
 def analyse_all(
     processed_dir,
     default_late_rate: str = DEFAULT_LATE_RATE,
@@ -193,6 +224,12 @@ def analyse_all(
         "outputs": {name: Path(path).name for name, path in outputs.items()},
         "timings_seconds": {k: round(v, 3) for k, v in timings.items()},
     }
+    # the generation's checksums, written last: briefs refuse tables that do not match them
+    manifest["checksums"] = checksum_files(folder, sorted({Path(p).name for p in outputs.values()}))
+    manifest["generation"] = new_generation()
+    manifest["clean_generation"] = (read_manifest(folder, "manifest.json", "clean") or {}).get(
+        "generation"
+    )
     outputs["analysis_manifest"] = write_atomic(
         json.dumps(manifest, ensure_ascii=False, indent=2), folder / "analysis_manifest.json"
     )

@@ -70,6 +70,7 @@ from analysis.ingest.vector import (
     rows_containing,
 )
 from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
+from analysis.outputs import checksum_files, clear_leftovers, folder_lock, new_generation
 from analysis.privacy import rows_with_personal_data, scrub_values
 from analysis.provenance import code_version, file_sha256
 from analysis.text import normalize_text
@@ -719,7 +720,14 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
     officers, meetings, mentions = (
         scrub_free_text(text_columns_to_arrow(t)) for t in (officers, meetings, mentions)
     )
-    with staging_dir(out_dir) as staging, ThreadPoolExecutor(max_workers=2) as writer:
+    # one generation: under the folder's lock, leftovers of killed runs cleared, files staged and
+    # checksummed, then moved in with the manifest last (analysis/outputs.py)
+    with (
+        folder_lock(out_dir),
+        staging_dir(out_dir) as staging,
+        ThreadPoolExecutor(max_workers=2) as writer,
+    ):
+        clear_leftovers(out_dir, keep=staging)
         # Arrow's Parquet writer and hashlib release the GIL: dossiers are written while the
         # exports are checksummed and the small tables and the csv are written
         dossiers_written = writer.submit(
@@ -744,13 +752,16 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
         for entry, digest in hashing:
             entry["sha256"] = digest.result()
         dossiers_written.result()
-        manifest["outputs"] = {
-            "dossiers.parquet": {"rows": len(dossiers)},
-            "officers.parquet": {"rows": len(officers)},
-            "meetings.parquet": {"rows": len(meetings)},
-            "meeting_mentions.parquet": {"rows": len(mentions)},
-            "quarantine.csv": {"rows": n_quarantine},
+        rows = {
+            "dossiers.parquet": len(dossiers),
+            "officers.parquet": len(officers),
+            "meetings.parquet": len(meetings),
+            "meeting_mentions.parquet": len(mentions),
+            "quarantine.csv": n_quarantine,
         }
+        sums = checksum_files(staging, rows)
+        manifest["outputs"] = {name: {"rows": n, "sha256": sums[name]} for name, n in rows.items()}
+        manifest["generation"] = new_generation()
         write_manifest(manifest, staging / "manifest.json")
         publish_outputs(staging, out_dir, [*manifest["outputs"], "manifest.json"])
     return manifest

@@ -20,7 +20,7 @@ from analysis.meetings.lexicon import (
     NOT_A_COMMUNE_BEFORE,
     TRAILING_FIGURES,
 )
-from analysis.meetings.segment import Span
+from analysis.meetings.segment import Span, items_inside
 from analysis.reference.units import DATA_DIR, DISTRICT_NAME, units_2021, units_on
 from analysis.text import fold
 
@@ -116,7 +116,7 @@ def trailing_figures_end(folded: str, end: int, limit: int) -> int:
 
 def group_commune_lists(folded: str, hits: list[NameHit], within: Span) -> list[CommuneList]:
     """Group the names inside a span into lists; drop lists that are not really communes."""
-    inside = [h for h in hits if within.start <= h.start and h.end <= within.end]
+    inside = items_inside(hits, within)  # indexed when hits are SortedSpans
     groups: list[list[NameHit]] = []
     for hit in inside:
         if groups and LIST_GAP.match(folded[groups[-1][-1].end : hit.start]):

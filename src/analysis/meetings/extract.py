@@ -11,13 +11,16 @@ judgement and yields no mention.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.errors import UserError
 from analysis.meetings.communes import (
     CommuneList,
     find_commune_names,
@@ -44,11 +47,13 @@ from analysis.meetings.metadata import (
 )
 from analysis.meetings.read import read_report_text
 from analysis.meetings.segment import (
+    SortedSpans,
     Span,
     clause_cuts,
     contrast_cuts,
     fold_aligned,
     is_bullet,
+    items_inside,
     prepare_text,
     split_at,
     split_lines,
@@ -99,8 +104,8 @@ def resolve_directional(cue: Cue, clause_inherent: list[Cue]) -> str:
 
 
 def cues_in(cues: list[Cue], span: Span) -> list[Cue]:
-    """Cues lying wholly inside a span."""
-    return [c for c in cues if span.start <= c.start and c.end <= span.end]
+    """Cues lying wholly inside a span (a binary search when the cues are SortedSpans)."""
+    return items_inside(cues, span)
 
 
 def pick_polarity(back: list[Cue], fwd: list[Cue], subject: bool) -> Cue | None:
@@ -259,9 +264,9 @@ def find_mentions(text: str, on: str | None = None) -> list[dict]:
     `on` is the meeting date: names resolve to the units that existed that day.
     """
     folded = fold_aligned(text)
-    hits = find_commune_names(text, folded, on)
-    topic_cues = find_topic_cues(folded)
-    polarity_cues = find_polarity_cues(folded)
+    hits = SortedSpans(find_commune_names(text, folded, on))
+    topic_cues = SortedSpans(find_topic_cues(folded))
+    polarity_cues = SortedSpans(find_polarity_cues(folded))
     mentions: dict[tuple[str, str, str], dict] = {}
     heading: Span | None = None
     fresh_heading = False
@@ -361,10 +366,43 @@ def extract_meeting(text: str, source: str = "") -> dict:
     return {"meeting": meeting, "mentions": find_mentions(prepared, meeting["date"])}
 
 
+# Largest report read, in MB of the file and of its text (a setting: ANALYSIS_MEETING_REPORT_MAX_MB).
+# Extraction is linear (about 5 s per MB on the 2-core build machine, benchmarks/
+# meeting_extract_scaling.py); a real report is 5-50 kB, so 5 MB is a hundred reports pasted
+# together, more likely a wrong file than a meeting.
+MAX_REPORT_MB = 5.0
+
+
+def max_report_bytes() -> int:
+    """The size limit in bytes: $ANALYSIS_MEETING_REPORT_MAX_MB, else MAX_REPORT_MB."""
+    setting = os.environ.get("ANALYSIS_MEETING_REPORT_MAX_MB", "").strip()
+    try:
+        megabytes = float(setting) if setting else MAX_REPORT_MB
+    except ValueError:
+        raise UserError(
+            f"ANALYSIS_MEETING_REPORT_MAX_MB={setting!r}: give a number of MB, e.g. 5"
+        ) from None
+    return int(megabytes * 1_000_000)
+
+
+def check_report_size(path: Path, size: int) -> None:
+    """Refuse a report above the limit, with one line naming the file, its size and the setting."""
+    limit = max_report_bytes()
+    if size > limit:
+        raise UserError(
+            f"{path.name}: {size / 1_000_000:.1f} MB is above the {limit / 1_000_000:g} MB limit "
+            "for a meeting report (raise ANALYSIS_MEETING_REPORT_MAX_MB to read it anyway)"
+        )
+
+
 def read_meeting_report(path: str | Path) -> dict:
-    """Read a report (.txt in any common encoding, .docx) and extract it."""
+    """Read a report (.txt in any common encoding, .docx) and extract it (size-limited)."""
     path = Path(path)
-    return extract_meeting(read_report_text(path), source=path.name)
+    with contextlib.suppress(OSError):  # an unreadable file is named by the reader below
+        check_report_size(path, path.stat().st_size)
+    text = read_report_text(path)
+    check_report_size(path, len(text.encode("utf-8", "surrogatepass")))  # a .docx is zipped
+    return extract_meeting(text, source=path.name)
 
 
 def make_meeting_id(meeting_date: str | None, source_file: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 from analysis.meetings.lexicon import CONTRAST
@@ -29,6 +30,29 @@ class Span:
     end: int
 
 
+class SortedSpans(list):
+    """A list of items with .start/.end, with a start index when they are in start order.
+
+    `inside(span)` then costs a binary search plus the items it returns, instead of a scan of the
+    whole list per sentence or clause (which made extraction quadratic in the report's length).
+    """
+
+    def __init__(self, items=()):
+        super().__init__(items)
+        starts = [item.start for item in self]
+        ordered = all(a <= b for a, b in zip(starts, starts[1:]))
+        self.starts = starts if ordered else None
+
+
+def items_inside(items, span) -> list:
+    """Items lying wholly inside a span, in list order (indexed when `items` is SortedSpans)."""
+    starts = getattr(items, "starts", None)
+    if starts is None:
+        return [i for i in items if span.start <= i.start and i.end <= span.end]
+    low, high = bisect_left(starts, span.start), bisect_right(starts, span.end)
+    return [i for i in items[low:high] if i.end <= span.end]
+
+
 def prepare_text(text: str) -> str:
     """NFC, Unix line ends, no non-breaking spaces or tabs: the text every offset refers to."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
@@ -47,8 +71,12 @@ def fold_char(char: str) -> str:
 
 
 def fold_aligned(text: str) -> str:
-    """Fold a text keeping its length, so offsets in the folded text are offsets in the text."""
-    return "".join(fold_char(c) for c in text)
+    """Fold a text keeping its length, so offsets in the folded text are offsets in the text.
+
+    One `str.translate` over a table of the text's distinct characters: linear in the text, and
+    each distinct character is folded once (a report has a few hundred of them).
+    """
+    return text.translate({ord(c): fold_char(c) for c in set(text)})
 
 
 def split_lines(text: str) -> list[Span]:
@@ -92,9 +120,11 @@ def split_at(span: Span, cuts: list[int]) -> list[Span]:
 def clause_cuts(text: str, span: Span, protected: list[Span]) -> list[int]:
     """Offsets just after each ';' (clause boundary) that is not inside a commune list."""
     cuts = []
-    for i in range(span.start, span.end):
-        if text[i] == ";" and not any(p.start <= i < p.end for p in protected):
+    i = text.find(";", span.start, span.end)
+    while i != -1:
+        if not any(p.start <= i < p.end for p in protected):
             cuts.append(i + 1)
+        i = text.find(";", i + 1, span.end)
     return cuts
 
 

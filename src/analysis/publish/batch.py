@@ -4,16 +4,31 @@ One process runs the batch. Each notebook gets a FRESH kernel forked from a pre-
 (kernels.py), used for that notebook only, so nothing leaks between units; a thread pool of
 `workers` keeps the cores busy; one HTML exporter per thread is reused. A failing unit is recorded
 (with its error, in the index) and the others go on.
+
+Folders: `<out>/<period>/` is the folder to share and holds only self-contained HTML pages (the
+briefs, the overview, index.html). Executed notebooks (for audit), the rebuild cache and the run
+summary, which names this machine's paths, go to the build folder `<out>/.build/<period>/`.
+
+Processes and signals: the batch holds a shared lock on the processed folder (no `clean` or
+`analyse` can swap it mid-batch) after checking that its files are one generation, and an
+exclusive lock on the period's build folder. Ctrl-C (SIGINT) or SIGTERM stops scheduling at once,
+kills the zygote (its kernels die with it, by their parent-death signal), keeps the cache of the
+briefs already built and ends with KeyboardInterrupt (one line and exit 130 from the CLI).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import signal
 import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import wait as wait_futures
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -24,6 +39,7 @@ import papermill
 from tqdm import tqdm
 
 from analysis.errors import UserError
+from analysis.outputs import clear_leftovers, folder_lock, verify_processed_set
 from analysis.paths import NOTEBOOKS_DIR
 from analysis.publish import cache as brief_cache
 from analysis.publish.html import export_html, make_exporter, render_index
@@ -36,6 +52,14 @@ OVERVIEW_NOTEBOOK = "10_district_overview.py"
 OVERVIEW_KEY = "district"
 KERNEL_NAME = "python3"
 CELL_TIMEOUT_S = 600
+BUILD_DIRNAME = ".build"  # <out>/.build/<period>/: notebooks, cache, summary (never shared)
+STOP_WAIT_S = 15  # after Ctrl-C, how long running builds get to notice their kernel is gone
+# what earlier versions left in the shared folder; removed from it on the next run
+LEGACY_SHARED = ("notebooks", ".cache.json", ".cache.tmp", "briefs_summary.json")
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a batch: scheduling stopped, kernels ended."""
 
 
 @dataclass
@@ -133,9 +157,49 @@ class Builder:
         finally:
             pass
         body = export_html(executed, self.exporter(), title)
-        tmp = html_path.with_suffix(".html.tmp")
-        tmp.write_text(body, encoding="utf-8")
-        tmp.replace(html_path)
+        write_page(body, html_path, notebook_path.parent)
+
+
+def write_page(body: str, path: Path, scratch: Path) -> None:
+    """Write a shared page atomically; its temp file lives in the build folder, never beside it."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    tmp = scratch / f"{path.name}.{threading.get_ident()}.tmp"
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+@contextmanager
+def stop_on_signals():
+    """While the batch runs, SIGINT and SIGTERM raise BatchInterrupted in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise BatchInterrupted(signal.Signals(signum).name)
+
+    previous = {s: signal.signal(s, interrupt) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def stop_batch(pool: ThreadPoolExecutor, futures: list, kernel_mode: str) -> None:
+    """Stop now: no new notebook starts, every running kernel is killed, builds end as failed."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut this short
+            signal.signal(signum, signal.SIG_IGN)
+    logging.disable(logging.CRITICAL)  # dying kernels are expected now: no log lines about them
+    for future in futures:
+        future.cancel()
+    pool.shutdown(wait=False, cancel_futures=True)
+    if kernel_mode == "fork":
+        from analysis.publish.kernels import ZYGOTE
+
+        ZYGOTE.kill()  # the kernels die with it (parent-death signal)
+    wait_futures(futures, timeout=STOP_WAIT_S)
 
 
 def resolve_communes(communes: str | list[str]) -> list[str]:
@@ -181,18 +245,104 @@ def build_briefs(
     progress: bool | None = None,
 ) -> dict:
     """Build the period's briefs, the overview and the index; returns a summary (see `ok`)."""
-    started = time.perf_counter()
     processed_dir = Path(processed_dir).resolve()
-    notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
     if not processed_dir.is_dir():
         raise UserError(
             f"{processed_dir} does not exist: run `python -m analysis clean` and `analyse` first"
         )
+    # one generation of processed tables for the whole batch: checked, then held
+    with folder_lock(processed_dir, shared=True):
+        verify_processed_set(processed_dir)
+        return _build_briefs(
+            processed_dir,
+            out_dir,
+            communes,
+            period,
+            workers,
+            force,
+            overview,
+            kernel_mode,
+            notebooks_dir,
+            progress,
+        )
+
+
+def build_folder(out_dir: str | Path, period: str) -> Path:
+    """Where a period's executed notebooks, cache and run summary go (beside the shared folder)."""
+    return Path(out_dir).resolve() / BUILD_DIRNAME / period
+
+
+def remove_legacy_artifacts(out: Path) -> None:
+    """Remove what older versions left in the shared folder (notebooks, cache, summary, temp files).
+
+    They are build by-products, rebuilt in the build folder; the shared folder keeps pages only.
+    """
+    import shutil
+
+    for name in LEGACY_SHARED:
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists():
+            path.unlink()
+    for path in out.glob("*.tmp"):
+        path.unlink(missing_ok=True)
+
+
+def _build_briefs(
+    processed_dir: Path,
+    out_dir,
+    communes,
+    period,
+    workers,
+    force,
+    overview,
+    kernel_mode,
+    notebooks_dir,
+    progress,
+) -> dict:
+    started = time.perf_counter()
+    notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
     period = period or tables.latest_complete_quarter(processed_dir)
     tables.parse_period(period)
     codes = resolve_communes(communes)
     out = Path(out_dir).resolve() / period
-    (out / "notebooks").mkdir(parents=True, exist_ok=True)
+    build = build_folder(out_dir, period)
+    with folder_lock(build):
+        out.mkdir(parents=True, exist_ok=True)
+        clear_leftovers(build)
+        remove_legacy_artifacts(out)
+        return _build_period(
+            processed_dir,
+            out,
+            build,
+            codes,
+            period,
+            workers,
+            force,
+            overview,
+            kernel_mode,
+            notebooks_dir,
+            progress,
+            started,
+        )
+
+
+def _build_period(
+    processed_dir: Path,
+    out: Path,
+    build: Path,
+    codes: list[str],
+    period: str,
+    workers,
+    force,
+    overview,
+    kernel_mode,
+    notebooks_dir: Path,
+    progress,
+    started: float,
+) -> dict:
+    (build / "notebooks").mkdir(parents=True, exist_ok=True)
     brief_nb = load_notebook(notebooks_dir / BRIEF_NOTEBOOK)
     overview_nb = load_notebook(notebooks_dir / OVERVIEW_NOTEBOOK) if overview else None
     code_hash = brief_cache.hash_code(
@@ -203,7 +353,7 @@ def build_briefs(
         fingerprints[OVERVIEW_KEY] = brief_cache.overview_fingerprint(
             processed_dir, period, code_hash
         )
-    cache_path = out / ".cache.json"
+    cache_path = build / "cache.json"
     cache = brief_cache.read_cache(cache_path)
     builder = Builder(kernel_mode=kernel_mode, cwd=processed_dir.parent)
 
@@ -216,7 +366,7 @@ def build_briefs(
                 brief_nb,
                 {"commune_code": code, "period": period, "processed_dir": str(processed_dir)},
                 out / f"{name}.html",
-                out / "notebooks" / f"{name}.ipynb",
+                build / "notebooks" / f"{name}.ipynb",
                 unit_title(code, period),
             )
         )
@@ -227,7 +377,7 @@ def build_briefs(
                 overview_nb,
                 {"period": period, "processed_dir": str(processed_dir)},
                 out / "tong-quan-huyen.html",
-                out / "notebooks" / "tong-quan-huyen.ipynb",
+                build / "notebooks" / "tong-quan-huyen.ipynb",
                 f"Tổng quan CCHC huyện Ba Vì — {period}",
             )
         )
@@ -269,8 +419,21 @@ def build_briefs(
             time.perf_counter() - tick,
         )
 
+    def remember(results: dict[str, BriefResult]) -> None:
+        for key, result in results.items():
+            if result.status == "built":
+                cache[key] = {"fingerprint": fingerprints[key], "html": result.html}
+            elif result.status == "failed":
+                cache.pop(key, None)
+        brief_cache.write_cache(cache_path, cache)
+
     results: dict[str, BriefResult] = {}
-    with ThreadPoolExecutor(max_workers=max(1, int(workers))) as pool:
+    with stop_on_signals():
+        if kernel_mode == "fork":
+            from analysis.publish.kernels import ZYGOTE
+
+            ZYGOTE.start()  # from this thread, which lives as long as the batch
+        pool = ThreadPoolExecutor(max_workers=max(1, int(workers)))
         futures = [pool.submit(run, job) for job in jobs]
         bar = tqdm(
             total=len(futures),
@@ -279,19 +442,21 @@ def build_briefs(
             file=sys.stderr,
             disable=(None if progress is None else not progress),
         )
-        for future in as_completed(futures):
-            result = future.result()
-            results[result.commune_code] = result
-            bar.set_postfix_str(f"{result.commune_code} {result.status}")
-            bar.update()
+        try:
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.commune_code] = result
+                bar.set_postfix_str(f"{result.commune_code} {result.status}")
+                bar.update()
+        except KeyboardInterrupt:
+            stop_batch(pool, futures, kernel_mode)
+            bar.close()
+            remember({k: r for k, r in results.items() if r.status == "built"})
+            raise
         bar.close()
+        pool.shutdown()
 
-    for key, result in results.items():
-        if result.status == "built":
-            cache[key] = {"fingerprint": fingerprints[key], "html": result.html}
-        elif result.status == "failed":
-            cache.pop(key, None)
-    brief_cache.write_cache(cache_path, cache)
+    remember(results)
 
     # the index also lists units built by earlier runs of this period (e.g. with --communes)
     for key, entry in cache.items():
@@ -312,7 +477,7 @@ def build_briefs(
         overview_result = {"status": "cached", "html": previous["html"]}
     index = out / "index.html"
     conventions = rows["late_rate_convention"].dropna() if "late_rate_convention" in rows else []
-    index.write_text(
+    write_page(
         render_index(
             period,
             rows,
@@ -320,7 +485,8 @@ def build_briefs(
             bool(manifest.get("synthetic")),
             str(conventions.iloc[0]) if len(conventions) else None,
         ),
-        encoding="utf-8",
+        index,
+        build,
     )
 
     all_results = [results[c] for c in codes] + ([results[OVERVIEW_KEY]] if overview else [])
@@ -329,6 +495,7 @@ def build_briefs(
         "ok": not failed,
         "period": period,
         "out_dir": str(out),
+        "build_dir": str(build),
         "index": str(index),
         "built": [r.commune_code for r in all_results if r.status == "built"],
         "cached": [r.commune_code for r in all_results if r.status == "cached"],
@@ -336,8 +503,8 @@ def build_briefs(
         "results": [asdict(r) for r in all_results],
         "seconds": round(time.perf_counter() - started, 2),
     }
-    (out / "briefs_summary.json").write_text(
-        json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8"
+    write_page(
+        json.dumps(summary, ensure_ascii=False, indent=1), build / "briefs_summary.json", build
     )
     return summary
 

@@ -1,8 +1,8 @@
 """Run the brief notebooks per commune with papermill and publish offline HTML briefs.
 
-Writes reports/<period>/: one brief per unit (<code>-<slug>.html), the district overview
-(tong-quan-huyen.html), index.html, the executed notebooks (notebooks/, for audit) and a
-rebuild cache (.cache.json). A unit whose inputs, notebook and code are unchanged is skipped
+Writes reports/<period>/, the folder to share: one brief per unit (<code>-<slug>.html), the
+district overview (tong-quan-huyen.html) and index.html. The executed notebooks (for audit), a
+rebuild cache and the run summary go to reports/.build/<period>/. Ctrl-C stops at once (exit 130). A unit whose inputs, notebook and code are unchanged is skipped
 unless --force. A failing unit is listed in the index with its error; the command then exits 1.
 """
 

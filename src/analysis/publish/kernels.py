@@ -24,44 +24,82 @@ from jupyter_client.provisioning.local_provisioner import LocalProvisioner
 
 
 class Zygote:
-    """Client of the zygote process (zygote.py): start it once, ask it to fork kernels."""
+    """Client of the zygote process (zygote.py): start it once, ask it to fork kernels.
+
+    Start it from the thread that lives as long as the batch (the main thread): Linux's
+    parent-death signal, which ends the zygote when the batch dies, follows the thread that
+    started it. `kill()` ends the zygote and, through their own parent-death signal, every
+    kernel it forked; until `start()` is called again no kernel can be forked.
+    """
 
     def __init__(self):
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
+        self._stopped = False
+        self._atexit = False
+
+    def start(self) -> None:
+        """Start the zygote now (in the calling thread) and allow forking again after kill()."""
+        with self._lock:
+            self._stopped = False
+            self._ensure_started()
 
     def _ensure_started(self) -> subprocess.Popen:
+        if self._stopped:
+            raise RuntimeError("the batch is stopping: no new kernel")
         if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "analysis.publish.zygote"],
+                [sys.executable, "-m", "analysis.publish.zygote", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 text=True,
                 bufsize=1,
+                start_new_session=True,  # Ctrl-C at the terminal reaches the batch, not the zygote
             )
             ready = self._process.stdout.readline()
             if not ready:
                 raise RuntimeError(
                     "the kernel zygote did not start (python -m analysis.publish.zygote)"
                 )
-            atexit.register(self.close)
+            if not self._atexit:
+                atexit.register(self.close)
+                self._atexit = True
         return self._process
+
+    @property
+    def pid(self) -> int | None:
+        """The zygote's pid while it runs."""
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
 
     def fork(self, argv: list[str], cwd: str | None, env: dict[str, str] | None) -> int:
         """Fork one fresh kernel; returns its pid."""
         with self._lock:
             process = self._ensure_started()
-            process.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
-            process.stdin.flush()
-            answer = process.stdout.readline()
+            try:
+                process.stdin.write(json.dumps({"argv": argv, "cwd": cwd, "env": env}) + "\n")
+                process.stdin.flush()
+                answer = process.stdout.readline()
+            except (BrokenPipeError, ValueError, OSError):
+                answer = ""
         if not answer:
             raise RuntimeError("the kernel zygote exited")
         return int(json.loads(answer)["pid"])
 
+    def kill(self) -> None:
+        """End the zygote at once (SIGKILL); its kernels die with it. No kernel is forked after."""
+        self._stopped = True
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+
     def close(self) -> None:
         """Stop the zygote (running kernels are separate sessions and shut down on their own)."""
         if self._process is not None and self._process.poll() is None:
-            self._process.stdin.close()
+            with contextlib.suppress(OSError, ValueError):
+                self._process.stdin.close()
             try:
                 self._process.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -1,0 +1,212 @@
+"""Output sets that change as a whole: a lock per folder, leftovers cleared, checksums checked.
+
+A step's outputs are one *generation*: the files it wrote in one run plus a manifest naming a
+generation id and the sha256 of each file. How a step publishes (clean, analyse, briefs):
+
+1. it takes an exclusive lock on the folder (`fcntl.flock` on `<folder>/.lock`); a
+   second writer waits up to `ANALYSIS_LOCK_TIMEOUT` seconds (default 600) and then stops with
+   exit status 2 and one line naming the folder;
+2. it clears what a killed run left: staging folders `.<folder>-staging-*` beside the folder,
+   `*.tmp` files inside it (nobody else can be writing them: the lock is held);
+3. it writes every file into a staging folder on the same file system and checksums each one;
+4. it moves each file into place with `os.replace` (atomic per file) and the manifest last.
+
+Readers take a shared lock on the folder for as long as they read (analyse, briefs), so a reader
+never sees step 4 half done, and check the sha256 of each file they read against the manifest
+(`verify_generation`). A set mixed any other way — a run killed during step 4, a file copied in
+by hand, analysis tables made from an earlier clean — is refused with exit status 2 and one line
+saying which file disagrees and which step to rerun. The next run of the writing step replaces
+the whole set. A folder without a manifest (made by hand, e.g. in tests) is not checked.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import time
+import uuid
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from analysis.errors import UserError
+from analysis.provenance import file_sha256
+
+DEFAULT_LOCK_TIMEOUT_S = 600.0
+
+
+def lock_timeout() -> float:
+    """Seconds a run waits for a folder another run holds: $ANALYSIS_LOCK_TIMEOUT, else 600."""
+    setting = os.environ.get("ANALYSIS_LOCK_TIMEOUT", "").strip()
+    try:
+        return max(0.0, float(setting)) if setting else DEFAULT_LOCK_TIMEOUT_S
+    except ValueError:
+        raise UserError(f"ANALYSIS_LOCK_TIMEOUT={setting!r}: give a number of seconds") from None
+
+
+def lock_path(folder: Path) -> Path:
+    """The lock file of a folder: an empty `.lock` inside it (git-ignored with the folder)."""
+    return Path(folder) / ".lock"
+
+
+@contextmanager
+def folder_lock(folder: str | Path, shared: bool = False, timeout: float | None = None):
+    """Hold a lock on `folder` (exclusive to write, shared to read) for the `with` block.
+
+    Waits up to `timeout` seconds (default: lock_timeout()) for another run, then raises
+    UserError (exit 2). The lock is released when the process dies, even by kill -9.
+    """
+    folder = Path(folder)
+    path = lock_path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    timeout = lock_timeout() if timeout is None else timeout
+    handle = open(path, "a+b")  # noqa: SIM115 - closed below, after the lock is released
+    try:
+        mode = (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), mode)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise UserError(
+                        f"{folder}: in use by another run (waited {timeout:g} s); "
+                        "try again when it ends, or set ANALYSIS_LOCK_TIMEOUT to wait longer"
+                    ) from None
+                time.sleep(0.1)
+        yield
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def clear_leftovers(folder: str | Path, keep: Path | None = None) -> list[Path]:
+    """Remove what killed runs left: `.<folder>-staging-*` beside it, `*.tmp` inside it.
+
+    Call it only under the folder's exclusive lock (`keep`: this run's own staging folder).
+    Returns what was removed.
+    """
+    folder = Path(folder)
+    removed = []
+    if folder.parent.is_dir():
+        for path in folder.parent.glob(f".{folder.name}-staging-*"):
+            if keep is not None and path == Path(keep):
+                continue
+            shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink(True)
+            removed.append(path)
+    if folder.is_dir():
+        for path in folder.rglob("*.tmp"):
+            with suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def new_generation() -> str:
+    """An id for one run's output set: UTC time (sortable) and a random suffix."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime()) + "-" + uuid.uuid4().hex[:8]
+
+
+def checksum_files(folder: str | Path, names) -> dict[str, str]:
+    """sha256 of each named file of a folder."""
+    folder = Path(folder)
+    return {name: file_sha256(folder / name) for name in names}
+
+
+def verify_files(folder: str | Path, expected: dict[str, str], manifest_name: str, rerun: str):
+    """Raise UserError unless each file's sha256 equals the manifest's (missing files too)."""
+    folder = Path(folder)
+    for name, sha256 in expected.items():
+        path = folder / name
+        if not path.is_file():
+            raise UserError(
+                f"{path}: listed in {manifest_name} but missing (incomplete output set); "
+                f"rerun `python -m analysis {rerun}`"
+            )
+        if file_sha256(path) != sha256:
+            raise UserError(
+                f"{path}: does not match {manifest_name} (a mixed output set: an interrupted or "
+                f"concurrent run, or a file changed by hand); rerun `python -m analysis {rerun}`"
+            )
+
+
+def output_checksums(manifest: dict) -> dict[str, str]:
+    """{file: sha256} of a manifest's outputs ({} for a manifest without checksums)."""
+    outputs = manifest.get("outputs") or {}
+    if isinstance(outputs, dict):
+        return {
+            name: entry["sha256"]
+            for name, entry in outputs.items()
+            if isinstance(entry, dict) and entry.get("sha256")
+        }
+    return {}
+
+
+def read_manifest(folder: str | Path, name: str, rerun: str) -> dict | None:
+    """A manifest of the folder, None when absent; one line (exit 2) when unreadable."""
+    path = Path(folder) / name
+    if not path.exists():
+        return None
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise UserError(
+            f"{path}: unreadable (truncated or not JSON); rerun `python -m analysis {rerun}`"
+        ) from None
+    if not isinstance(manifest, dict):
+        raise UserError(f"{path}: not a manifest; rerun `python -m analysis {rerun}`")
+    return manifest
+
+
+def verify_processed_set(
+    folder: str | Path, clean_files: list[str] | None = None, analysis: bool = True
+) -> None:
+    """Refuse (exit 2) a processed folder whose files do not come from one generation.
+
+    Checks the clean outputs (all, or `clean_files`) against manifest.json, and with `analysis`
+    the analysis tables against analysis_manifest.json and that the analysis was made from the
+    clean generation now in the folder. Call it under a shared (or exclusive) folder lock.
+    """
+    folder = Path(folder)
+    manifest = read_manifest(folder, "manifest.json", "clean")
+    if manifest is not None:
+        sums = output_checksums(manifest)
+        if clean_files is not None:
+            sums = {name: sha for name, sha in sums.items() if name in clean_files}
+        verify_files(folder, sums, "manifest.json", "clean")
+    if not analysis:
+        return
+    analysed = read_manifest(folder, "analysis_manifest.json", "analyse")
+    if analysed is None:
+        return
+    verify_files(folder, analysed.get("checksums") or {}, "analysis_manifest.json", "analyse")
+    made_from = analysed.get("clean_generation")
+    current = (manifest or {}).get("generation")
+    if made_from and current and made_from != current:
+        raise UserError(
+            f"{folder}: the analysis tables were made from an earlier `clean` output "
+            f"(generation {made_from}, now {current}); rerun `python -m analysis analyse`"
+        )
+
+
+def record_checksums(folder: str | Path, manifest_name: str = "manifest.json") -> None:
+    """Re-record the checksums of a manifest's outputs after a deliberate edit (tests, repairs)."""
+    folder = Path(folder)
+    path = folder / manifest_name
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if manifest_name == "analysis_manifest.json":
+        manifest["checksums"] = checksum_files(folder, manifest.get("checksums") or {})
+    else:
+        for name, entry in (manifest.get("outputs") or {}).items():
+            if isinstance(entry, dict) and entry.get("sha256"):
+                entry["sha256"] = file_sha256(folder / name)
+    write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", path)
+
+
+def write_text_atomic(text: str, path: str | Path) -> None:
+    """Write a small text file through a temp file and a rename."""
+    path = Path(path)
+    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    temp.write_text(text, encoding="utf-8")
+    os.replace(temp, path)
