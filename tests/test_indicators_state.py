@@ -89,7 +89,8 @@ class TestStateAtPeriodEnd:
 def balance_gaps(table: pd.DataFrame) -> pd.DataFrame:
     """Rows where carried over + received != resolved + closed otherwise + pending (or parts)."""
     checks = {
-        "balance": table["carried_over"] + table["received"]
+        "balance": table["carried_over"]
+        + table["received"]
         - table["resolved"]
         - table["closed_other"]
         - table["pending"],

@@ -70,9 +70,9 @@ def compute_brief_figures(row: pd.Series, recommendations: list[dict]) -> dict:
 
 
 def embed_brief_figures(figures: dict) -> str:
-    """The HTML block: JSON with '</' escaped so no value can close the script element."""
+    """The HTML block: JSON with every '<', '>' and '&' escaped, so no value can close the element."""
     text = json.dumps(figures, ensure_ascii=False, sort_keys=True, default=str)
-    text = text.replace("</", "<\\/").replace("<!--", "<\\!--")
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     return f'<script type="application/json" id="{SCRIPT_ID}">{text}</script>'
 
 
