@@ -25,7 +25,15 @@ processed_dir = "data/processed"
 from IPython.display import HTML, Markdown, display
 
 from analysis.reference.units import display_name, unit_name
-from analysis.report import figures, narrative, tables
+from analysis.reference.yardsticks import yardstick_applies, yardstick_label
+from analysis.report import (
+    brief_figures,
+    figures,
+    narrative,
+    official_table,
+    recommendations,
+    tables,
+)
 from analysis.report.labels import label_columns, label_convention
 from analysis.report.provenance import build_provenance, format_provenance, is_synthetic
 
@@ -34,6 +42,8 @@ indicators = tables.read_table(processed_dir, "indicators_period.parquet")
 row = tables.require_commune(indicators, commune_code, period)
 name = display_name(commune_code)
 title_name = name[0].upper() + name[1:]
+period_text = narrative.format_period(period)
+period_start = row["period_start"]
 district = indicators[
     (indicators["commune_code"] == "district") & (indicators["period"] == period)
 ].iloc[0]
@@ -55,9 +65,25 @@ officers = tables.summarise_officers(
 )
 check = tables.read_table(processed_dir, "meeting_check.parquet")
 check = check[check["commune_code"] == commune_code]
+meeting_dates = tables.read_meeting_dates(processed_dir)
+official = official_table.build_official_table(commune_dossiers, period)
+comparisons = official_table.compare_periods(monthly, commune_code, period)
+counter_only = official_table.find_counter_only_procedures(
+    tables.read_district_channels(processed_dir), commune_code, period
+)
+facts = recommendations.build_facts(
+    row,
+    risk,
+    ranks["district_median"].get("dossiers_per_officer_day"),
+    procedures[procedures["late"] > 0]["procedure"].tolist(),
+    counter_only,
+    district["online_share"],
+)
+advice = recommendations.recommend(facts)
+figures_json = brief_figures.compute_brief_figures(row, advice)
 
 # %%
-display(Markdown(f"# Bản tin cải cách hành chính: {title_name} — {period}"))
+display(Markdown(f"# Bản tin cải cách hành chính: {title_name} — {period_text}"))
 if is_synthetic(manifest):
     display(
         HTML(
@@ -65,12 +91,13 @@ if is_synthetic(manifest):
             "không phải số liệu thật của đơn vị.</div>"
         )
     )
+display(HTML(brief_figures.embed_brief_figures(figures_json)))
 display(
     Markdown(
         narrative.nfc(
-            f"Bản tin tóm tắt kết quả giải quyết thủ tục hành chính của {name} trong kỳ {period}, "
-            f"so với {int(ranks['n_ranked'].get('late_rate', 31))} xã, thị trấn của huyện Ba Vì. "
-            f"Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**."
+            f"Bản tin tóm tắt kết quả giải quyết thủ tục hành chính của {name} trong "
+            f"{period_text}, so với {int(ranks['n_ranked'].get('late_rate', 31))} xã, thị trấn "
+            f"của huyện Ba Vì. Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**."
         )
     )
 )
@@ -79,42 +106,73 @@ display(
 # ## Số liệu chính
 
 # %%
+display(Markdown(narrative.nfc(narrative.describe_balance(row))))
 key_rows = [
-    ("late_rate", "Tỷ lệ trễ hạn", narrative.format_percent),
-    ("online_share", "Tỷ lệ hồ sơ trực tuyến", narrative.format_percent),
-    ("apology_letter_compliance", "Hồ sơ trễ hạn có thư xin lỗi", narrative.format_percent),
+    ("late_rate", "Tỷ lệ trễ hạn", "resolved"),
+    ("on_time_rate", yardstick_label("on_time_rate"), "resolved"),
+    ("online_share", "Tỷ lệ hồ sơ nộp trực tuyến", "received"),
+    ("online_share_level_3", yardstick_label("online_share_level_3"), "received"),
+    ("online_share_level_4", yardstick_label("online_share_level_4"), "received"),
+    ("online_share_full_online", yardstick_label("online_share_full_online"), "received"),
+    ("online_share_partial_online", yardstick_label("online_share_partial_online"), "received"),
+    ("ontime_rate_766_2_1", yardstick_label("ontime_rate_766_2_1"), "handled"),
     (
-        "dossiers_per_officer_day",
-        "Hồ sơ / cán bộ / ngày làm việc",
-        lambda v: narrative.format_number(v, 1),
+        "apology_letter_compliance",
+        "Hồ sơ trễ hạn có Phiếu xin lỗi và hẹn lại ngày trả kết quả",
+        "late_letter_known",
     ),
-    ("concurrent_share", "Tỷ lệ ngày công kiêm nhiệm", narrative.format_percent),
+    ("concurrent_share", "Tỷ lệ ngày công kiêm nhiệm tại bộ phận một cửa", "officer_days"),
 ]
 bullets = [
-    f"- **Hồ sơ tiếp nhận**: {narrative.format_count(row['received'])}; đã giải quyết "
-    f"{narrative.format_count(row['resolved'])}, trong đó trễ hạn {narrative.format_count(row['resolved_late'])}; "
-    f"đang giải quyết quá hạn {narrative.format_count(row['pending_overdue'])}."
-]
-bullets += [
-    narrative.describe_key_figure(
-        label,
-        fmt(row[indicator]),
-        narrative.describe_rank(
-            ranks["rank"].get(indicator),
-            ranks["n_ranked"].get(indicator),
-            str(ranks["better"].get(indicator, "lower")),
-        ),
-        fmt(ranks["district_median"].get(indicator)),
+    narrative.describe_indicator(
+        label, narrative.format_rate(row.get(indicator), row.get(denominator)), ranks, indicator
     )
-    for indicator, label, fmt in key_rows
+    for indicator, label, denominator in key_rows
+    if indicator in row and yardstick_applies(indicator, period_start)
 ]
+if yardstick_applies("points_766_3_3", period_start):
+    bullets.append(narrative.describe_points_766(row))
 display(Markdown(narrative.nfc("\n".join(bullets))))
+
+# %% [markdown]
+# ## Kết quả giải quyết theo lĩnh vực (mẫu Biểu 06, Thông tư 01/2020/TT-VPCP)
+
+# %%
+display(
+    HTML(
+        official_table.format_official_table(official).to_html(
+            index=False, escape=True, classes="brief-table"
+        )
+    )
+)
+display(Markdown(narrative.OFFICIAL_TABLE_NOTE))
+
+# %% [markdown]
+# ## So sánh với các kỳ trước
+
+# %%
+display(
+    HTML(
+        official_table.format_comparisons(comparisons).to_html(
+            index=False, escape=True, classes="brief-table"
+        )
+    )
+)
+display(Markdown(official_table.describe_missing_comparisons(comparisons)))
+display(
+    figures.png_image(
+        figures.plot_online_share_by_month(
+            commune_months, district_months, meeting_dates, unit_name(commune_code)
+        )
+    )
+)
+display(Markdown(narrative.describe_counter_only(counter_only)))
 
 # %% [markdown]
 # ## Vị trí trên biểu đồ phễu (tỷ lệ trễ hạn thực tế so với kỳ vọng)
 
 # %%
-display(Markdown(narrative.describe_funnel(risk)))
+display(Markdown(narrative.describe_funnel(risk, convention)))
 display(figures.png_image(figures.plot_funnel(risk_all, curve, commune_code)))
 
 # %% [markdown]
@@ -131,7 +189,7 @@ display(
 )
 
 # %% [markdown]
-# ## Lĩnh vực và thủ tục gây trễ hạn
+# ## Lĩnh vực và thủ tục có nhiều hồ sơ trễ hạn
 
 # %%
 display(Markdown(narrative.describe_drivers(fields, procedures)))
@@ -185,25 +243,16 @@ display(
 # ## Kiến nghị
 
 # %%
-late_rank = ranks.loc["late_rate"] if "late_rate" in ranks.index else None
-recommendation_row = row.copy()
-recommendation_row["outside_95"] = risk["outside_95"] if risk is not None else None
-recommendation_row["late_worst_third"] = (
-    bool(late_rank["worst_third"]) if late_rank is not None else False
-)
-recommendation_row["median_dossiers_per_officer_day"] = ranks["district_median"].get(
-    "dossiers_per_officer_day"
-)
-top_procedures = (
-    procedures[procedures["late"] >= narrative.SMALL_CELL_THRESHOLD]["procedure"].head(3).tolist()
-)
-recommendations = narrative.recommend_actions(recommendation_row, top_procedures)
-display(Markdown("\n".join(f"{i}. {text}" for i, text in enumerate(recommendations, start=1))))
+display(Markdown("\n".join(f"{i}. {item['text']}" for i, item in enumerate(advice, start=1))))
 
 # %%
 provenance = build_provenance(
     manifest,
-    {"commune_code": commune_code, "period": period, "late_rate_convention": convention},
+    {
+        "Đơn vị": name,
+        "Kỳ báo cáo": period_text,
+        "Quy ước tỷ lệ trễ hạn": label_convention(convention),
+    },
     set(commune_dossiers["source_file"].dropna()),
 )
 display(Markdown(format_provenance(provenance)))

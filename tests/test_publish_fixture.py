@@ -47,6 +47,8 @@ def build_processed_fixture(out_dir: Path, seed: int = 7, per_month: int = 12) -
             "due_at": received + pd.Timedelta(days=5),
             "completed_at": received + pd.to_timedelta(np.where(late, 7, 3), unit="D"),
             "status": "resolved",
+            "outcome": np.where(late, "late", "early"),
+            "online_level": np.where(rng.random(n) < 0.5, "level_3", "level_4"),
             "is_late": late,
             "apology_letter": np.where(late, rng.random(n) < 0.7, None),
             "officer_id": "off_0000000000",
@@ -118,8 +120,22 @@ def _indicators(dossiers: pd.DataFrame, units: pd.DataFrame) -> tuple[pd.DataFra
     table["period_end"] = [p.end_time.normalize() for p in table["p"]]
     table = table.drop(columns="p")
     table["resolved_late"] = table["resolved_late"].astype(int)
+    table["carried_over"] = 0
+    table["closed_other"] = 0
+    table["resolved_early"] = table["resolved"] - table["resolved_late"]
+    table["resolved_on_time"] = 0
     table["pending"] = 0
+    table["pending_in_time"] = 0
     table["pending_overdue"] = 0
+    table["pending_overdue_supplement"] = 0
+    table["received_level_3"] = table["received_online"]
+    table["received_level_4"] = 0
+    table["online_share_level_3"] = table["received_online"] / table["received"]
+    table["online_share_level_4"] = 0.0
+    table["on_time_rate"] = 1 - table["resolved_late"] / table["resolved"]
+    table["points_766_3_3_max"] = 12.0
+    table["online_target_766"] = 0.5
+    table["dedicated_officer_days"] = 21.0
     table["late_rate_resolved"] = table["resolved_late"] / table["resolved"]
     table["late_rate"] = table["late_rate_resolved"]
     table["late_rate_convention"] = "late_rate_resolved"

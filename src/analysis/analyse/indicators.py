@@ -19,11 +19,14 @@ DISTRICT_NAME = "huyện Ba Vì"
 LATE_RATE_CONVENTIONS = ("late_rate_resolved", "late_rate_766", "late_rate_with_overdue")
 DEFAULT_LATE_RATE = "late_rate_resolved"
 # QĐ 766/QĐ-TTg gives the online-services component 12 points; the weight of sub-indicator 3.3
-# alone is not in our sources, so the maximum is a parameter (unverified).
+# alone is not in our sources, so the maximum is a parameter (unverified). These are the only
+# copies of the policy numbers: `add_rates` writes them into every row (`points_766_3_3_max`,
+# `online_target_766`) and the report layer reads them from there.
 POINTS_766_3_3_MAX = 12.0
 POINTS_766_3_3_FULL_AT = 0.5
 ONLINE_LEVELS = ("level_2", "level_3", "level_4", "full_online", "partial_online")
 COUNT_COLUMNS = [
+    "carried_over",
     "received",
     "received_online",
     "received_in_person",
@@ -98,24 +101,47 @@ def list_periods(start: str | pd.Timestamp, end: str | pd.Timestamp, as_of=None)
     return table
 
 
+def find_coverage_end(dossiers: pd.DataFrame) -> pd.Series:
+    """Last day the exports of each dossier's commune cover (latest "đến ngày"), per dossier row.
+
+    A dossier's state on a day comes from the latest export covering that day: a completion seen in
+    any export wins, and a dossier with no completion is open until the commune's coverage ends.
+    Using each row's own export end instead made H1 rows completed in July look open for ever.
+    """
+    if "as_of" not in dossiers:
+        fallback = dossiers[["received_at", "completed_at"]].max().max()
+        return pd.Series(pd.Timestamp(fallback).normalize(), index=dossiers.index)
+    as_of = dossiers["as_of"].dt.normalize()
+    codes = dossiers["commune_code"].astype("string").fillna("")
+    return as_of.groupby(codes).transform("max")
+
+
 def flag_dossier_states(
     dossiers: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
 ) -> pd.DataFrame:
-    """One boolean column per count of COUNT_COLUMNS for one period (vectorised over dossiers)."""
+    """One boolean column per count of COUNT_COLUMNS for one period (vectorised over dossiers).
+
+    The period balance of Biểu 06 (Thông tư 01/2020/TT-VPCP) holds row by row:
+    carried_over + received = resolved + closed_other + pending. Flows are counted up to the
+    period's end or the end of the commune's exports if that comes first; pending is the stock then.
+    """
     d = dossiers
+    start = pd.Timestamp(start).normalize()
     received_day = d["received_at"].dt.normalize()
     completed_day = d["completed_at"].dt.normalize()
     due_day = d["due_at"].dt.normalize()
-    as_of_day = d["as_of"].dt.normalize() if "as_of" in d else pd.Series(end, index=d.index)
-    # pending is a stock at the period end, or at the export's end if that comes first
-    ref_day = as_of_day.where(as_of_day < end, end).fillna(end)
+    coverage_day = find_coverage_end(d)
+    ref_day = coverage_day.where(coverage_day < end, end).fillna(pd.Timestamp(end))
     status = d["status"].astype("string")
     outcome = d["outcome"].astype("string")
     channel = d["channel"].astype("string")
-    received = received_day.between(start, end).fillna(False)
-    completed_in = completed_day.between(start, end).fillna(False)
+    open_at_start = (received_day < start).fillna(False) & (
+        completed_day.isna() | (completed_day >= start)
+    ).fillna(False)
+    received = ((received_day >= start) & (received_day <= ref_day)).fillna(False)
+    completed_in = ((completed_day >= start) & (completed_day <= ref_day)).fillna(False)
     resolved = completed_in & (status == "resolved").fillna(False)
-    closed_other = completed_in & status.isin(["refused", "withdrawn"]).fillna(False)
+    closed_other = completed_in & ~(status == "resolved").fillna(False)
     pending = (received_day <= ref_day).fillna(False) & (
         completed_day.isna() | (completed_day > ref_day)
     ).fillna(False)
@@ -136,6 +162,7 @@ def flag_dossier_states(
     )
     online = received & (channel == "online").fillna(False)
     flags = {
+        "carried_over": open_at_start,
         "received": received,
         "received_online": online,
         "received_in_person": received & (channel == "in_person").fillna(False),
@@ -250,6 +277,9 @@ def add_rates(
     t["ontime_rate_766_2_1"] = 1.0 - t["late_rate_766"]
     t["online_rate_766_3_3"] = t["online_share"]
     t["points_766_3_3"] = points_766_3_3(t["online_rate_766_3_3"], max_points)
+    t["points_766_3_3_max"] = float(max_points)
+    t["online_target_766"] = POINTS_766_3_3_FULL_AT
+    t["on_time_rate"] = divide(t["resolved_early"] + t["resolved_on_time"], t["resolved"])
     t["complaint_rate_assumed"] = 0.0
     t["satisfaction_proxy_766_5_4"] = 1.0 - t["late_rate_766"] - t["complaint_rate_assumed"]
     return t

@@ -45,6 +45,7 @@ from analysis.publish import cache as brief_cache
 from analysis.publish.html import export_html, make_exporter, render_index
 from analysis.reference.units import display_name, units_2021
 from analysis.report import tables
+from analysis.report.narrative import format_period_short
 from analysis.text import slugify
 
 BRIEF_NOTEBOOK = "20_commune_brief.py"
@@ -102,7 +103,7 @@ def unit_title(code: str, period: str) -> str:
         name = display_name(code)
     except (KeyError, ValueError):
         name = code
-    return f"Bản tin CCHC {name} — {period}"
+    return f"Bản tin CCHC {name} — {format_period_short(period)}"
 
 
 def format_error(error: BaseException) -> str:
@@ -378,7 +379,7 @@ def _build_period(
                 {"period": period, "processed_dir": str(processed_dir)},
                 out / "tong-quan-huyen.html",
                 build / "notebooks" / "tong-quan-huyen.ipynb",
-                f"Tổng quan CCHC huyện Ba Vì — {period}",
+                f"Tổng quan CCHC huyện Ba Vì — {format_period_short(period)}",
             )
         )
 

@@ -202,3 +202,54 @@ def plot_effects(effects: pd.DataFrame) -> Figure:
         ax.set_xlabel("Tỷ số chênh của trễ hạn (khoảng tin cậy 95 %)")
         ax.set_title("Ảnh hưởng đến khả năng trễ hạn (tỷ số chênh)")
     return figure
+
+
+def plot_online_share_by_month(
+    commune: pd.DataFrame,
+    district: pd.DataFrame,
+    meeting_dates: list,
+    unit_name: str = "Đơn vị",
+) -> Figure:
+    """Online share month by month (mức độ 3 and 4 separately when known), meeting dates marked."""
+    with matplotlib.rc_context(STYLE):
+        figure = new_figure(7.0, 3.2)
+        ax = figure.add_subplot()
+        months = pd.to_datetime(commune["period_start"])
+        labels = [f"T{m.month:02d}/{m.year}" for m in months]
+        x = np.arange(len(months))
+        level_3 = commune.get("online_share_level_3")
+        level_4 = commune.get("online_share_level_4")
+        if (
+            level_3 is not None
+            and level_4 is not None
+            and (level_3.fillna(0) + level_4.fillna(0)).gt(0).any()
+        ):
+            ax.bar(x, level_3.fillna(0), color=MAIN, alpha=0.5, label="Mức độ 3")
+            ax.bar(x, level_4.fillna(0), bottom=level_3.fillna(0), color=MAIN, label="Mức độ 4")
+        ax.plot(x, commune["online_share"], marker="o", color=HIGHLIGHT, label=f"{unit_name}: tổng")
+        if not district.empty:
+            shares = district.set_index(pd.to_datetime(district["period_start"]))["online_share"]
+            ax.plot(
+                x, shares.reindex(months).to_numpy(), marker=".", color=MUTED, label="Toàn huyện"
+            )
+        for day in meeting_dates:
+            day = pd.Timestamp(day)
+            where = [i for i, m in enumerate(months) if m.year == day.year and m.month == day.month]
+            if where:
+                ax.axvline(where[0], color="black", lw=0.8, ls=":")
+                ax.annotate(
+                    f"Họp {day:%d/%m}",
+                    (where[0], 1.0),
+                    xycoords=("data", "axes fraction"),
+                    fontsize=7,
+                    ha="left",
+                    va="top",
+                )
+        ax.set_xticks(x, labels)
+        percent_axis(ax.yaxis)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+        ax.set_ylabel("Tỷ lệ hồ sơ trực tuyến")
+        ax.set_title("Tỷ lệ hồ sơ nộp trực tuyến theo tháng")
+        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0, 0.9))
+    return figure

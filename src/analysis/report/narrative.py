@@ -2,26 +2,38 @@
 
 Numbers are formatted the Vietnamese way ("12,5 %", "1.234"); every string that comes from data
 is escaped before it enters Markdown, so a procedure name holding `<script>` shows as text.
-Small cells (1-4 dossiers) are shown as "< 5": hộ tịch dossiers with a date in a small commune
-can re-identify people (Nghị định 13/2023/NĐ-CP on personal data).
+Small cells: rows of a table (a field, a procedure) with 1-4 dossiers in their denominator are
+shown as "< 5" with no rate: hộ tịch dossiers with a date in a small commune can re-identify
+people (Nghị định 13/2023/NĐ-CP on personal data). A rate on fewer than MIN_RELIABLE_N dossiers is
+printed without decimals and marked as unreliable. The policy numbers of QĐ 766 are not copied
+here: they travel in the indicator rows (`points_766_3_3_max`, `online_target_766`).
 """
 
 from __future__ import annotations
 
 import html
-import math
 import re
 import unicodedata
 
 import pandas as pd
 
-from analysis.report.labels import FUNNEL_LABELS, POLARITY_LABELS, label_convention, label_topic
+from analysis.report.labels import POLARITY_LABELS, label_convention, label_topic
 
 SMALL_CELL_THRESHOLD = 5
-ONLINE_TARGET_766 = 0.5  # QĐ 766/QĐ-TTg indicator 3.3: full points at >= 50 % online
-CONCURRENT_HIGH = 0.5  # more than half of the desk's officer-days worked by kiêm nhiệm officers
-POINTS_766_3_3_MAX = 12.0
+MIN_RELIABLE_N = 20  # a rate on fewer dossiers swings by whole tens of points: marked, not trusted
+UNRELIABLE_NOTE = "(ít hồ sơ, chưa đủ tin cậy)"
+ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
+
+
+# The funnel's limits are widened by the overdispersion between communes, so "inside" means
+# "within the usual spread between communes", not "may be chance" (issue #11).
+FUNNEL_WORDING = {
+    "high": "cao hơn giới hạn trên 95 % của biểu đồ phễu, tức là vượt mức chênh lệch thường thấy giữa các xã",
+    "low": "thấp hơn giới hạn dưới 95 % của biểu đồ phễu, tức là tốt hơn mức chênh lệch thường thấy giữa các xã",
+    "within": "nằm trong giới hạn 95 % của biểu đồ phễu, tức là trong mức chênh lệch thường thấy giữa các xã "
+    "(chưa đủ căn cứ để nói đơn vị trễ hạn nhiều hơn hay ít hơn mức chung của huyện)",
+}
 
 
 def nfc(text: str) -> str:
@@ -64,21 +76,89 @@ def format_count(value: object, threshold: int = SMALL_CELL_THRESHOLD) -> str:
     return format_number(count)
 
 
+def format_exact_count(value: object) -> str:
+    """A count shown exactly (the commune's own totals, told to the commune): '1.234', '3'."""
+    if is_missing(value):
+        return "—"
+    return format_number(int(value))
+
+
+def format_rate(value: object, denominator: object, digits: int = 1) -> str:
+    """A rate with its reliability: on fewer than MIN_RELIABLE_N dossiers, no decimals and a warning."""
+    if is_missing(value) or is_missing(denominator) or int(denominator) == 0:
+        return "không có số liệu"
+    if int(denominator) < MIN_RELIABLE_N:
+        return f"{format_percent(value, 0)} {UNRELIABLE_NOTE}"
+    return format_percent(value, digits)
+
+
+def parse_period_label(period: str) -> pd.Period:
+    """'2021-Q4' -> quarter, '2021' -> year, '2021-10' -> month (the analysis tables' labels)."""
+    text = str(period).strip().upper()
+    if "Q" in text:
+        return pd.Period(text.replace("-", ""), freq="Q")
+    if len(text) == 4:
+        return pd.Period(text, freq="Y")
+    return pd.Period(text, freq="M")
+
+
+def format_period(period: str | pd.Period) -> str:
+    """The period as officials write it: 'Quý IV/2021 (01/10–31/12/2021)', 'Tháng 10/2021 (…)'."""
+    span = period if isinstance(period, pd.Period) else parse_period_label(period)
+    start, end = span.start_time, span.end_time
+    dates = f"({start:%d/%m}–{end:%d/%m/%Y})"
+    freq = span.freqstr[0]
+    if freq == "Q":
+        return f"Quý {ROMAN_QUARTERS[span.quarter]}/{span.year} {dates}"
+    if freq in ("Y", "A"):
+        return f"Năm {span.year} {dates}"
+    return f"Tháng {span.month:02d}/{span.year} {dates}"
+
+
+def format_period_short(period: str | pd.Period) -> str:
+    """Short form for headings and tables: 'Quý IV/2021', 'Năm 2021', 'T10/2021'."""
+    span = period if isinstance(period, pd.Period) else parse_period_label(period)
+    freq = span.freqstr[0]
+    if freq == "Q":
+        return f"Quý {ROMAN_QUARTERS[span.quarter]}/{span.year}"
+    if freq in ("Y", "A"):
+        return f"Năm {span.year}"
+    return f"T{span.month:02d}/{span.year}"
+
+
+def format_day(value: object) -> str:
+    """A date as dd/mm/yyyy."""
+    return "—" if is_missing(value) else f"{pd.Timestamp(value):%d/%m/%Y}"
+
+
 def suppress_small_cells(
     frame: pd.DataFrame,
     count_columns: list[str],
     rate_columns: list[str] = (),
     threshold: int = SMALL_CELL_THRESHOLD,
+    denominator: str | None = None,
 ) -> pd.DataFrame:
-    """Counts 1-4 become '< 5' and rates computed on them are hidden, so no person can be singled out."""
+    """Rows whose denominator has 1-4 dossiers show '< 5' and no rate, so no person is singled out.
+
+    Suppression keys on the row's denominator (`denominator`, default the first count column), not
+    on each numerator: a field with 236 dossiers and 2 late ones is shown as it is. Rates on fewer
+    than MIN_RELIABLE_N dossiers are marked as unreliable.
+    """
     out = frame.copy()
-    small = pd.Series(False, index=out.index)
+    base_column = denominator or count_columns[0]
+    base = pd.to_numeric(frame[base_column], errors="coerce")
+    small = base.between(1, threshold - 1)
     for column in count_columns:
         values = pd.to_numeric(out[column], errors="coerce")
-        small |= values.between(1, threshold - 1)
-        out[column] = values.map(lambda v: format_count(v, threshold))
+        out[column] = [
+            f"< {threshold}" if hide else format_exact_count(v)
+            for v, hide in zip(values, small, strict=True)
+        ]
     for column in rate_columns:
-        out[column] = [("—" if hide else format_percent(v)) for v, hide in zip(out[column], small)]
+        out[column] = [
+            "—" if hide else format_rate(v, n)
+            for v, n, hide in zip(out[column], base, small, strict=True)
+        ]
     return out
 
 
@@ -96,9 +176,26 @@ def describe_rank(rank: object, n_ranked: object, better: str = "lower") -> str:
     return f"xếp thứ {int(rank)}/{int(n_ranked)} (thứ 1 = {direction})"
 
 
-def describe_key_figure(label: str, value: str, rank_text: str, median: str) -> str:
-    """One bullet of the key figures: the value, its rank and the district median."""
-    return f"- **{label}**: {value} — {rank_text}; trung vị các xã, thị trấn: {median}."
+def describe_key_figure(label: str, value: str, rank_text: str | None, median: str | None) -> str:
+    """One bullet of the key figures: the value, its rank and the district median (when ranked)."""
+    parts = [
+        p for p in (rank_text, f"trung vị các xã, thị trấn: {median}" if median else None) if p
+    ]
+    tail = f" — {'; '.join(parts)}" if parts else ""
+    return f"- **{label}**: {value}{tail}."
+
+
+def describe_indicator(label: str, value: str, ranks: pd.DataFrame, indicator: str) -> str:
+    """A key-figure bullet; rank and median only for indicators the analysis ranks."""
+    if indicator not in ranks.index or is_missing(ranks.loc[indicator, "rank"]):
+        return describe_key_figure(label, value, None, None)
+    rank = ranks.loc[indicator]
+    return describe_key_figure(
+        label,
+        value,
+        describe_rank(rank["rank"], rank["n_ranked"], str(rank["better"])),
+        format_percent(rank["district_median"]),
+    )
 
 
 def describe_funnel(risk: pd.Series | None, convention: str = "late_rate_resolved") -> str:
@@ -106,15 +203,16 @@ def describe_funnel(risk: pd.Series | None, convention: str = "late_rate_resolve
     if risk is None or is_missing(risk.get("outside_95")) or not risk.get("resolved"):
         return "Chưa đủ hồ sơ đã giải quyết để đặt đơn vị trên biểu đồ phễu."
     flag = str(risk["outside_95"])
+    n = int(risk["resolved"])
     text = (
-        f"Tỷ lệ trễ hạn thực tế {format_percent(risk['observed_rate'])}, kỳ vọng theo cơ cấu lĩnh vực "
-        f"{format_percent(risk['expected_rate'])} (tỷ số thực tế/kỳ vọng {format_number(risk['oe_ratio'], 2)}); "
-        f"tỷ lệ đã điều chỉnh {format_percent(risk['adjusted_rate'])} nằm {FUNNEL_LABELS.get(flag, flag)} 95 %"
+        f"Tỷ lệ trễ hạn thực tế {format_rate(risk['observed_rate'], n)} trên {format_exact_count(n)} "
+        f"hồ sơ đã giải quyết, kỳ vọng theo cơ cấu lĩnh vực {format_rate(risk['expected_rate'], n)} "
+        f"(thực tế {format_exact_count(risk['observed_late'])} hồ sơ trễ hạn, kỳ vọng khoảng "
+        f"{format_number(risk['expected_late'], 0)}); tỷ lệ đã điều chỉnh {format_rate(risk['adjusted_rate'], n)} "
+        f"{FUNNEL_WORDING.get(flag, flag)}"
     )
-    if str(risk.get("outside_998")) == "high":
-        text += " và vượt cả giới hạn 99,8 % — khó có thể do ngẫu nhiên"
-    elif flag == "within":
-        text += " — khác biệt so với huyện có thể chỉ do ngẫu nhiên"
+    if flag == "high" and str(risk.get("outside_998")) == "high":
+        text += ", vượt cả giới hạn 99,8 %"
     return nfc(text + f". Quy ước tỷ lệ: {label_convention(convention)}.")
 
 
@@ -131,11 +229,15 @@ def describe_trend(monthly: pd.DataFrame, rate_column: str = "late_rate") -> str
     if abs(change) < 0.01:
         word = "gần như không đổi"
     elif change > 0:
-        word = f"tăng {format_number(change * 100, 1)} điểm %"
+        word = f"tăng {format_number(change * 100, 1)} điểm phần trăm"
     else:
-        word = f"giảm {format_number(-change * 100, 1)} điểm %"
+        word = f"giảm {format_number(-change * 100, 1)} điểm phần trăm"
+    first, last = (
+        format_period_short(recent["period"].iloc[0]),
+        format_period_short(recent["period"].iloc[-1]),
+    )
     return nfc(
-        f"Ba tháng gần nhất ({recent['period'].iloc[0]} đến {recent['period'].iloc[-1]}) tỷ lệ trễ hạn là "
+        f"Ba tháng gần nhất ({first} đến {last}) tỷ lệ trễ hạn là "
         f"{format_percent(recent_rate)}, {word} so với ba tháng trước đó ({format_percent(before_rate)})."
     )
 
@@ -155,9 +257,10 @@ def describe_drivers(fields: pd.DataFrame, procedures: pd.DataFrame) -> str:
     top = late_fields.iloc[0]
     text = (
         f"Lĩnh vực có nhiều hồ sơ trễ hạn nhất là **{escape_markdown(top['field'])}** "
-        f"({format_count(top['late'])} hồ sơ, {format_percent(top['share_of_late'], 0)} số hồ sơ trễ hạn của đơn vị)"
+        f"({format_exact_count(top['late'])} trong {format_exact_count(top['resolved'])} hồ sơ đã giải quyết, "
+        f"bằng {format_percent(top['share_of_late'], 0)} số hồ sơ trễ hạn của đơn vị)"
     )
-    late_procedures = procedures[procedures["late"] >= SMALL_CELL_THRESHOLD].head(3)
+    late_procedures = procedures[procedures["late"] > 0].head(3)
     if not late_procedures.empty:
         names = "; ".join(escape_markdown(p) for p in late_procedures["procedure"])
         text += f". Các thủ tục trễ hạn nhiều nhất: {names}"
@@ -210,83 +313,49 @@ def describe_meetings(check: pd.DataFrame) -> list[str]:
     return sentences
 
 
-# Recommendation rules, in priority order. Each rule reads the unit's indicators for the period
-# (`row`, a row of indicators_period joined with risk_adjusted and the district medians) and
-# fires when its condition holds; the brief shows the first five that fire, at least three.
-RECOMMENDATION_RULES = (
-    "late rate above the funnel's upper 95 % limit, or in the district's worst third -> review the procedures driving lateness",
-    "overdue pending dossiers > 0 -> clear them and send apology letters",
-    "apology-letter compliance below 100 % -> a letter for every late dossier (Nghị định 61/2018/NĐ-CP, Điều 19)",
-    "concurrent share >= 50 % and workload above the district median -> a dedicated officer on the desk",
-    "online share below 50 % -> points lost on QĐ 766 indicator 3.3; guide citizens to submit online",
-    "vacancy days or rotations in the period -> plan replacements before officers rotate",
-    "otherwise -> keep the current arrangement and share the practice",
+OFFICIAL_TABLE_NOTE = (
+    "Cột (3) = (4) + (5) + (6) = (7) + (11); hồ sơ bị từ chối hoặc công dân rút không có cột riêng "
+    "trong Biểu 06 nên được ghi riêng (cột «Từ chối, rút hồ sơ»): (3) = (7) + từ chối, rút + (11). "
+    "Số hồ sơ của đơn vị được ghi đúng số thực tế; tỷ lệ trên dưới 20 hồ sơ được đánh dấu là chưa đủ tin cậy."
 )
 
 
-def recommend_actions(
-    row: pd.Series, top_procedures: list[str] | None = None, max_items: int = 5
-) -> list[str]:
-    """3-5 concrete recommendations from the documented RECOMMENDATION_RULES."""
-    items: list[str] = []
-    procedures = "; ".join(escape_markdown(p) for p in (top_procedures or [])[:3])
-    late_high = str(row.get("outside_95")) == "high" or bool(row.get("late_worst_third") is True)
-    if late_high:
-        target = f" (trước hết: {procedures})" if procedures else ""
-        items.append(
-            f"Rà soát quy trình các thủ tục gây trễ hạn{target}: tỷ lệ trễ hạn {format_percent(row.get('late_rate'))} "
-            f"cao hơn mức chung của huyện."
+def describe_balance(row: pd.Series) -> str:
+    """The period's balance as Biểu 06 writes it: carried over + received = closed + still open."""
+    end = format_day(row["period_end"])
+    return (
+        f"- **Cân đối hồ sơ trong kỳ**: tồn kỳ trước {format_exact_count(row['carried_over'])} + tiếp nhận "
+        f"mới {format_exact_count(row['received'])} (trực tuyến {format_exact_count(row['received_online'])}) "
+        f"= đã giải quyết {format_exact_count(row['resolved'])} (trễ hạn {format_exact_count(row['resolved_late'])}) "
+        f"+ từ chối, rút hồ sơ {format_exact_count(row['closed_other'])} + đang giải quyết tại ngày {end} "
+        f"{format_exact_count(row['pending'])} (quá hạn {format_exact_count(row['pending_overdue'])})."
+    )
+
+
+def describe_points_766(row: pd.Series) -> str:
+    """Indicator 3.3 of QĐ 766/QĐ-TTg with the maximum and target the analysis used (periods from 2022)."""
+    return (
+        f"- **Điểm chỉ tiêu 3.3 (QĐ 766/QĐ-TTg)**: {format_number(row.get('points_766_3_3'), 1)} / "
+        f"{format_number(row.get('points_766_3_3_max'), 0)} điểm (đủ điểm khi tỷ lệ trực tuyến từ "
+        f"{format_percent(row.get('online_target_766'), 0)}; điểm tối đa chưa được kiểm chứng)."
+    )
+
+
+def describe_counter_only(counter_only: pd.DataFrame, shown: int = 5) -> str:
+    """The procedures other communes took online but this one took only at its counter."""
+    if counter_only.empty:
+        return (
+            "Không có thủ tục nào mà các xã khác trong huyện đã nhận trực tuyến trong kỳ "
+            "còn đơn vị chỉ nhận tại quầy."
         )
-    overdue = row.get("pending_overdue")
-    if not is_missing(overdue) and int(overdue) > 0:
-        items.append(
-            f"Giải quyết dứt điểm {format_count(overdue)} hồ sơ đang quá hạn và gửi phiếu xin lỗi, hẹn lại ngày trả kết quả."
+    names = "; ".join(
+        f"{escape_markdown(p)} ({format_exact_count(n)} hồ sơ)"
+        for p, n in zip(
+            counter_only["procedure"].head(shown), counter_only["received"].head(shown), strict=True
         )
-    compliance = row.get("apology_letter_compliance")
-    if not is_missing(compliance) and float(compliance) < 1:
-        items.append(
-            f"Gửi thư xin lỗi cho 100 % hồ sơ trễ hạn (hiện {format_percent(compliance)}), "
-            f"theo Điều 19 Nghị định 61/2018/NĐ-CP."
-        )
-    concurrent = row.get("concurrent_share")
-    workload = row.get("dossiers_per_officer_day")
-    median = row.get("median_dossiers_per_officer_day")
-    if (
-        not is_missing(concurrent)
-        and float(concurrent) >= CONCURRENT_HIGH
-        and not is_missing(workload)
-        and not is_missing(median)
-        and float(workload) > float(median)
-    ):
-        items.append(
-            f"Bố trí ít nhất một công chức chuyên trách tại bộ phận một cửa: {format_percent(concurrent, 0)} ngày công "
-            f"là kiêm nhiệm trong khi khối lượng {format_number(workload, 1)} hồ sơ/cán bộ/ngày cao hơn trung vị huyện "
-            f"({format_number(median, 1)})."
-        )
-    online = row.get("online_share")
-    if not is_missing(online) and float(online) < ONLINE_TARGET_766:
-        points = row.get("points_766_3_3")
-        lost = POINTS_766_3_3_MAX - float(points) if not is_missing(points) else math.nan
-        items.append(
-            f"Hướng dẫn người dân nộp hồ sơ trực tuyến: tỷ lệ trực tuyến {format_percent(online)} dưới mức 50 %, "
-            f"mất {format_number(lost, 1)} điểm chỉ tiêu 3.3 của Bộ chỉ số theo QĐ 766/QĐ-TTg."
-        )
-    rotations = row.get("rotations")
-    vacancy = row.get("vacancy_officer_days")
-    if (not is_missing(rotations) and int(rotations) > 0) or (
-        not is_missing(vacancy) and float(vacancy) > 0
-    ):
-        items.append(
-            "Chủ động bố trí người thay thế trước khi cán bộ một cửa luân chuyển hoặc nghỉ, "
-            f"để không thiếu ngày công ({format_number(vacancy)} ngày công còn thiếu trong kỳ)."
-        )
-    fallback = [
-        "Duy trì cách bố trí cán bộ hiện nay và chia sẻ kinh nghiệm với các xã còn nhiều hồ sơ trễ hạn.",
-        "Tiếp tục cập nhật trạng thái hồ sơ trên phần mềm ngay khi có kết quả, tránh ghi nhận trễ hạn do cập nhật chậm.",
-        "Tiếp tục công khai thủ tục và tuyên truyền dịch vụ công trực tuyến tại bộ phận một cửa.",
-    ]
-    for text in fallback:
-        if len(items) >= 3:
-            break
-        items.append(text)
-    return [nfc(text) for text in items[:max_items]]
+    )
+    more = f" và {len(counter_only) - shown} thủ tục khác" if len(counter_only) > shown else ""
+    return nfc(
+        f"Các thủ tục các xã khác trong huyện đã nhận hồ sơ trực tuyến trong kỳ nhưng đơn vị vẫn chỉ "
+        f"nhận tại quầy: {names}{more}."
+    )

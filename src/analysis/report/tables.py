@@ -108,21 +108,44 @@ BRIEF_DOSSIER_COLUMNS = [
     "commune_code",
     "field",
     "procedure",
-    "status",
-    "is_late",
+    "channel",
+    "online_level",
+    "received_at",
+    "due_at",
     "completed_at",
+    "status",
+    "outcome",
+    "is_late",
+    "apology_letter",
+    "as_of",
     "source_file",
 ]
+# What the district-wide context of a brief reads (procedures taken online elsewhere)
+DISTRICT_CHANNEL_COLUMNS = ["commune_code", "procedure", "channel", "received_at"]
 
 
 def read_commune_dossiers(processed_dir: str | Path, commune_code: str) -> pd.DataFrame:
-    """Resolved dossiers of one unit (projection and filter pushed down to Parquet)."""
+    """Dossiers of one unit (projection and filter pushed down to Parquet)."""
     return read_table(
         processed_dir,
         "dossiers.parquet",
         columns=BRIEF_DOSSIER_COLUMNS,
         filters=[("commune_code", "==", commune_code)],
     )
+
+
+def read_district_channels(processed_dir: str | Path) -> pd.DataFrame:
+    """Procedure and channel of every dossier in the district (for 'taken online elsewhere')."""
+    return read_table(processed_dir, "dossiers.parquet", columns=DISTRICT_CHANNEL_COLUMNS)
+
+
+def read_meeting_dates(processed_dir: str | Path) -> list[pd.Timestamp]:
+    """Dates of the district's meetings on administrative reform (meetings.parquet; [] if absent)."""
+    path = Path(processed_dir) / "meetings.parquet"
+    if not path.exists():
+        return []
+    dates = pd.to_datetime(pd.read_parquet(path, columns=["meeting_date"])["meeting_date"])
+    return sorted(dates.dropna().drop_duplicates())
 
 
 def summarise_late_drivers(
