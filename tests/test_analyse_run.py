@@ -229,7 +229,22 @@ class TestAnalyseAll:
         concurrent = effects[
             (effects["term"] == "concurrent_share") & (effects["model"] == "panel_binomial_glm")
         ].iloc[0]
-        assert concurrent["odds_ratio"] == pytest.approx(np.exp(concurrent["estimate"]))
+        assert concurrent["odds_ratio"] == pytest.approx(
+            np.exp(concurrent["estimate"] * concurrent["step"])
+        )
+
+    def test_effects_are_shown_for_steps_inside_the_data(self, analysed):
+        folder, _ = analysed
+        effects = pd.read_csv(folder / "effects.csv").drop_duplicates("term").set_index("term")
+        assert effects.loc["dossiers_per_officer_day", "step"] == 1.0
+        assert effects.loc["online_share", "step"] == pytest.approx(0.1)
+        concurrent = effects.loc["concurrent_share"]
+        # the concurrent step is the within-commune SD, not a 0 -> 1 jump no commune lives through
+        assert concurrent["step"] == pytest.approx(concurrent["within_commune_sd"], abs=1e-3)
+        assert 0 < concurrent["step"] < 1
+        assert effects["step_basis"].notna().all()
+        assert (effects["pp_change_low"] <= effects["pp_change"]).all()
+        assert (effects["pp_change"] <= effects["pp_change_high"]).all()
 
     def test_named_late_communes_stand_out_in_the_meeting_check(self, analysed):
         folder, _ = analysed
