@@ -24,7 +24,7 @@ STEP_LABELS = {
 VARIANT_LABELS = {
     "main": "Mô hình chính",
     "commune_trends": "Thêm xu hướng thời gian riêng của từng xã",
-    "lead_placebo": "Thêm giá trị tháng sau (kiểm tra giả: phải ≈ 0)",
+    "lead_placebo": "Thêm giá trị tháng sau (kiểm tra giả)",
     "leave_one_commune_out": "Bỏ lần lượt từng xã (khoảng giá trị nhỏ nhất – lớn nhất)",
     "workload_spline": "Khối lượng công việc dạng đường cong (độ dốc trung bình)",
 }
@@ -32,9 +32,9 @@ TERM_SHORT = {
     "online_share": "Trực tuyến (+10 điểm %)",
     "dossiers_per_officer_day": "Khối lượng (+1 hồ sơ/cán bộ/ngày)",
     "concurrent_share": "Kiêm nhiệm (+1 độ lệch chuẩn)",
-    "lead_online_share": "Trực tuyến tháng sau",
-    "lead_dossiers_per_officer_day": "Khối lượng tháng sau",
-    "lead_concurrent_share": "Kiêm nhiệm tháng sau",
+    "lead_online_share": "Trực tuyến tháng sau (phải ≈ 0)",
+    "lead_dossiers_per_officer_day": "Khối lượng tháng sau (phải ≈ 0)",
+    "lead_concurrent_share": "Kiêm nhiệm tháng sau (phải ≈ 0)",
 }
 LIMITS_TEXT = (
     "**Mô hình cho biết gì, và không cho biết gì.** Mô hình so sánh mỗi xã với chính nó qua các "
@@ -69,7 +69,7 @@ def describe_effects(effects: pd.DataFrame, model: str = MAIN_MODEL) -> list[str
 
 def signed_points(value: object) -> str:
     """A change in percentage points with its sign ('+1,2 điểm %', '−0,8 điểm %')."""
-    value = float(value)
+    value = round(float(value), 1) + 0.0  # no "−0,0": a change that rounds to zero has no sign
     sign = "+" if value > 0 else ("−" if value < 0 else "")
     return f"{sign}{format_number(abs(value), 1)} điểm %"
 
