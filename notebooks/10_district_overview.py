@@ -140,8 +140,8 @@ display(
         )
     )
 )
-if "outside_95_multiplicative" in risk:
-    differ = risk[risk["outside_95_multiplicative"] != risk["outside_95_additive"]]
+if "flags_differ_95" in risk:
+    differ = risk[risk["flags_differ_95"].fillna(False).astype(bool)]
     display(
         Markdown(
             narrative.nfc(
