@@ -44,8 +44,8 @@ LIMITS_TEXT = (
     "sang trực tuyến nhanh cũng là xã đang cải thiện vì lý do khác, hay luân chuyển cán bộ sau "
     "một tháng trễ nhiều — có thể làm hệ số lệch đi, trong mô phỏng có khi gần gấp đôi. "
     "Bảng kiểm tra độ vững bên dưới cho thấy các hệ số thay đổi bao nhiêu khi tính đến một số "
-    "khả năng đó (xu hướng riêng của từng xã; giá trị tháng sau, vốn không thể tác động ngược "
-    "lên tháng trước). Nó không loại trừ được mọi yếu tố gây nhiễu: một yếu tố xảy ra cùng tháng "
+    "khả năng đó (xu hướng riêng của từng xã; giá trị của tháng sau, lẽ ra không liên quan nếu "
+    "mô hình đúng). Nó không loại trừ được mọi yếu tố gây nhiễu: một yếu tố xảy ra cùng tháng "
     "với khối lượng công việc (tháng đông cũng là tháng hồ sơ khó) không bảng kiểm tra nào phát "
     "hiện được."
 )
