@@ -77,3 +77,21 @@ class TestTwoCountsAgree:
     def test_a_rotation_is_counted_in_the_month_it_ends(self, roster):
         ours = count_desk_officer_days(roster, "2021-01-01", "2021-06-30", ["09619"])
         assert ours.set_index(ours["month"].dt.month)["rotations"].to_dict()[2] == 1
+
+
+def test_the_generated_covariates_equal_the_analysis_count_of_the_generated_roster():
+    from analysis.demo import params
+    from analysis.demo.generate import build_dataset
+
+    data = build_dataset(params.DEFAULT_SEED, params.DEFAULT_START, params.DEFAULT_END, 0.02)
+    roster, covariates = data["roster"], data["covariates"]
+    communes = sorted(covariates["commune_code"].unique())
+    theirs = compute_staffing_by_month(
+        roster, params.DEFAULT_START, params.DEFAULT_END, communes, params.SATURDAY_COUNTS
+    )
+    merged = covariates.merge(theirs, on=["commune_code", "month"], suffixes=("", "_analysis"))
+    assert len(merged) == len(covariates) == len(theirs)
+    for column in ("officer_days", "concurrent_share", "vacancy_officer_days", "rotations"):
+        np.testing.assert_allclose(
+            merged[column].astype(float), merged[f"{column}_analysis"].astype(float)
+        )
