@@ -29,3 +29,18 @@ def test_effect_lines_name_the_realistic_step_and_use_no_causal_word():
     assert "1 hồ sơ/ngày" in text and "10 điểm %" in text and "16 điểm %" in text
     assert "ảnh hưởng" not in (text + view.LIMITS_TEXT).lower()
     assert "không phải bằng chứng nhân quả" in view.LIMITS_TEXT
+
+
+def test_monthly_chart_labels_months_the_vietnamese_way():
+    months = pd.DataFrame(
+        {
+            "period": ["2021-10", "2021-11"],
+            "late_rate": [0.1, 0.2],
+            "late_rate_low": [0.05, 0.05],
+            "late_rate_high": [0.2, 0.5],
+            "is_small_n": pd.array([False, True], dtype="boolean"),
+        }
+    )
+    figure = view.plot_monthly_with_intervals(months)
+    labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+    assert labels == ["T10/2021", "T11/2021"]

@@ -148,7 +148,8 @@ def plot_monthly_with_intervals(months: pd.DataFrame, title: str = "Tỷ lệ tr
         ax.plot(x, rate, color=HIGHLIGHT, linewidth=1)
         ax.scatter(x[~small], rate[~small], color=HIGHLIGHT, zorder=3, s=14)
         ax.scatter(x[small], rate[small], facecolors="white", edgecolors=HIGHLIGHT, zorder=3, s=14)
-        ax.set_xticks(x, months["period"].astype(str), rotation=45, fontsize=7)
+        labels = [f"T{p.month}/{p.year}" for p in pd.PeriodIndex(months["period"], freq="M")]
+        ax.set_xticks(x, labels, rotation=45, fontsize=7)
         percent_axis(ax.yaxis)
         ax.set_ylim(bottom=0)
         ax.set_title(title)
