@@ -14,7 +14,8 @@
 # %% [markdown] tags=["remove-cell"]
 # # District overview (all 31 units, one period)
 # Inputs: analysis tables in `processed_dir` (docs/analysis_dictionary.md): indicators_period,
-# indicators_monthly, risk_adjusted, funnel_curve, effects.csv, meeting_check.
+# indicators_monthly, risk_adjusted, funnel_curve, effects.csv, sensitivity.csv,
+# commune_ranks_uncertainty, meeting_check.
 # Output: the overview page linked from reports/<period>/index.html.
 
 # %% tags=["parameters"]
@@ -22,13 +23,14 @@ period = "2021-Q4"
 processed_dir = "data/processed"
 
 # %%
+from pathlib import Path
+
 from IPython.display import HTML, Markdown, display
 
 from analysis.report import figures, narrative, tables
+from analysis.report import statistics_figures as stats_view
 from analysis.report.labels import (
-    MODEL_LABELS,
     POLARITY_LABELS,
-    TERM_LABELS,
     label_columns,
     label_convention,
     label_topic,
@@ -47,6 +49,16 @@ curve = tables.select_period(tables.read_table(processed_dir, "funnel_curve.parq
 monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")
 district_months = tables.months_of_period(monthly, period, "district")
 effects = tables.read_table(processed_dir, "effects.csv")
+has_sensitivity = Path(processed_dir, "sensitivity.csv").exists()
+sensitivity = tables.read_table(processed_dir, "sensitivity.csv") if has_sensitivity else None
+has_rank_intervals = Path(processed_dir, "commune_ranks_uncertainty.parquet").exists()
+rank_intervals = (
+    tables.select_period(
+        tables.read_table(processed_dir, "commune_ranks_uncertainty.parquet"), period
+    )
+    if has_rank_intervals
+    else None
+)
 check = tables.read_table(processed_dir, "meeting_check.parquet")
 
 # %%
@@ -121,38 +133,85 @@ display(
                 ", ".join(narrative.escape_markdown(n) for n in flagged["commune_name"])
                 or "không có"
             )
-            + ". Nằm trong giới hạn nghĩa là khác biệt so với mức chung có thể chỉ do ngẫu nhiên."
+            + ". Giới hạn đã được nới rộng theo mức chênh lệch thường thấy giữa các xã, nên nằm "
+            "trong giới hạn nghĩa là khác biệt so với mức chung **nằm trong mức chênh lệch thông "
+            "thường giữa các xã** (không có nghĩa là chỉ do ngẫu nhiên); vượt giới hạn là khác "
+            "biệt lớn hơn mức đó."
+        )
+    )
+)
+if "flags_differ_95" in risk:
+    differ = risk[risk["flags_differ_95"].fillna(False).astype(bool)]
+    display(
+        Markdown(
+            narrative.nfc(
+                "Hai cách nới giới hạn (cộng thêm phương sai giữa các xã — cách được dùng ở đây — "
+                "và nhân hệ số phân tán) cho kết quả khác nhau ở: "
+                + (
+                    ", ".join(narrative.escape_markdown(n) for n in differ["commune_name"])
+                    or "không đơn vị nào"
+                )
+                + "."
+            )
+        )
+    )
+
+# %% [markdown]
+# ## Thứ hạng và độ bất định của thứ hạng
+
+# %%
+if has_rank_intervals:
+    display(
+        Markdown(
+            narrative.nfc(
+                "Thứ hạng theo tỷ lệ trễ hạn thay đổi nhiều chỉ vì vài hồ sơ. Bảng dưới ước lượng "
+                "tỷ lệ trễ của mỗi xã sau khi co về mức chung của huyện (mô hình beta–nhị thức, "
+                "xã ít hồ sơ được co nhiều hơn), kèm khoảng 95 % của thứ hạng (1 = tốt nhất) và "
+                "xác suất xã thuộc nhóm một phần ba kém nhất. Trung vị độ rộng khoảng thứ hạng: "
+                f"**{narrative.format_number((rank_intervals['rank_high'] - rank_intervals['rank_low']).median(), 0)} bậc**."
+            )
+        )
+    )
+    display(
+        HTML(
+            stats_view.rank_uncertainty_table(rank_intervals).to_html(
+                index=False, escape=True, classes="brief-table"
+            )
+        )
+    )
+else:
+    display(Markdown("Bảng độ bất định của thứ hạng chưa được tính cho dữ liệu này."))
+
+# %% [markdown]
+# ## Bố trí cán bộ, dịch vụ trực tuyến và tỷ lệ trễ hạn: các mối liên quan
+
+# %%
+display(Markdown(narrative.nfc(stats_view.LIMITS_TEXT)))
+display(figures.png_image(figures.plot_effects(effects)))
+display(
+    Markdown(
+        narrative.nfc(
+            "Trong cùng một xã, tỷ lệ trễ hạn gắn với:\n\n"
+            + "\n".join(stats_view.describe_effects(effects))
+            + "\n\nVới 31 đơn vị (31 cụm), khoảng tin cậy chỉ mang tính gần đúng."
         )
     )
 )
 
 # %% [markdown]
-# ## Ảnh hưởng của bố trí cán bộ và dịch vụ trực tuyến (mô hình)
+# ## Kiểm tra độ vững của các mối liên quan
 
 # %%
-display(figures.png_image(figures.plot_effects(effects)))
-effect_lines = [
-    f"- {TERM_LABELS.get(t, t)} — {MODEL_LABELS.get(m, m)}: tỷ số chênh {narrative.format_number(o, 2)} "
-    f"(95 %: {narrative.format_number(lo, 2)}–{narrative.format_number(hi, 2)}), "
-    f"tương ứng {narrative.format_number(pp, 1)} điểm % tỷ lệ trễ hạn."
-    for t, m, o, lo, hi, pp in zip(
-        effects["term"],
-        effects["model"],
-        effects["odds_ratio"],
-        effects["odds_ratio_low"],
-        effects["odds_ratio_high"],
-        effects["pp_change"],
-        strict=True,
-    )
-]
-display(
-    Markdown(
-        narrative.nfc(
-            "\n".join(effect_lines)
-            + "\n\nVới 31 đơn vị (31 cụm), khoảng tin cậy chỉ mang tính gần đúng."
+if has_sensitivity:
+    display(
+        HTML(
+            stats_view.sensitivity_table(sensitivity).to_html(
+                index=False, escape=True, classes="brief-table"
+            )
         )
     )
-)
+else:
+    display(Markdown("Bảng kiểm tra độ vững chưa được tính cho dữ liệu này."))
 
 # %% [markdown]
 # ## Diễn biến toàn huyện theo tháng
@@ -160,6 +219,12 @@ display(
 # %%
 display(
     figures.png_image(
+        stats_view.plot_monthly_with_intervals(
+            district_months, "Tỷ lệ trễ hạn toàn huyện theo tháng"
+        )
+    )
+    if "late_rate_low" in district_months
+    else figures.png_image(
         figures.plot_monthly_trend(
             district_months, district_months.iloc[0:0], convention, "Toàn huyện"
         )

@@ -83,3 +83,50 @@ class TestCheckMentions:
 
         table = check_mentions(pd.DataFrame(), pd.DataFrame(), None, [])
         assert list(table.columns) == CHECK_COLUMNS and table.empty
+
+
+class TestVerdictCaveats:
+    def test_rule_names_the_rank_threshold_and_the_funnel(self):
+        from analysis.analyse.meeting_check import describe_rule
+
+        worst_from, best_to, rule = describe_rule("negative", "late_rate", 31)
+        assert (worst_from, best_to) == (21, 11)
+        assert rule == "rank >= 21 of 31 (worst third) or above the funnel's 95 % limit"
+        assert describe_rule("positive", "online_share", 30)[2] == "rank <= 10 of 30 (best third)"
+
+    def test_chance_rate_is_the_share_of_communes_that_would_agree(self):
+        from analysis.analyse.meeting_check import chance_of_agreement
+
+        ranks = pd.DataFrame(
+            {
+                "indicator": "online_share",
+                "commune_code": list("abcdef"),
+                "rank": [1, 2, 3, 4, 5, 6],
+                "worst_third": [False] * 4 + [True] * 2,
+                "best_third": [True] * 2 + [False] * 4,
+            }
+        )
+        assert chance_of_agreement("negative", ranks, "online_share", None) == pytest.approx(1 / 3)
+
+    def test_synthetic_agreement_says_it_is_by_construction(self):
+        from analysis.analyse.meeting_check import explain
+
+        row = pd.Series(
+            {
+                "topic": "late_dossiers",
+                "indicator": "late_rate",
+                "window": "2021-01..2021-09",
+                "data_agrees": True,
+                "rank": 30.0,
+                "n_ranked": 31,
+                "funnel_flag": "high",
+                "verdict_rule": "rank >= 21 of 31 (worst third)",
+                "chance_agreement": 0.35,
+                "agreement_by_construction": True,
+            }
+        )
+        reason = explain(row)
+        assert "chance agreement 35%" in reason and "by construction" in reason
+        real = row.copy()
+        real["agreement_by_construction"] = False
+        assert "by construction" not in explain(real)

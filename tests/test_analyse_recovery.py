@@ -77,3 +77,40 @@ class TestDemoPipelineRecovery:
             truth.get("effects") or json.loads((raw / "truth.json").read_text())["effects"]
         )
         assert covers(effects, truth_effects).all(), effects.to_string()
+
+
+class TestMisspecificationScenarios:
+    """The benchmark's broken worlds: each must bias the coefficient it is meant to bias."""
+
+    def test_a_scenario_changes_only_what_it_breaks(self):
+        plain = simulate_panel(3, TRUTH)
+        trend = simulate_panel(3, TRUTH, scenario="adoption_trend")
+        # same dossiers and covariates (the scenario's randomness is drawn apart); lateness differs
+        pd.testing.assert_frame_equal(plain.drop(columns="late"), trend.drop(columns="late"))
+        assert not plain["late"].equals(trend["late"])
+
+    def test_an_unknown_scenario_is_refused(self):
+        with pytest.raises(ValueError, match="scenario"):
+            simulate_panel(3, TRUTH, scenario="typo")
+
+    @pytest.mark.parametrize(
+        ("scenario", "term", "direction"),
+        [
+            ("busy_months", "dossiers_per_officer_day", 1),
+            ("adoption_trend", "online_share", -1),
+            ("reverse_causation", "concurrent_share", 1),
+        ],
+    )
+    def test_each_scenario_pushes_its_coefficient_away_from_the_truth(
+        self, scenario, term, direction
+    ):
+        estimates = [
+            fit_panel_glm(
+                simulate_panel(seed, TRUTH, scenario=scenario), bootstrap_reps=0, jackknife=False
+            )[0]
+            .set_index("term")
+            .loc[term, "estimate"]
+            for seed in range(3)
+        ]
+        bias = sum(estimates) / len(estimates) - TRUTH[term]
+        assert direction * bias > 0.2 * abs(TRUTH[term])

@@ -108,3 +108,52 @@ class TestLateByField:
         # Đất đai district rate 2/3: Phong Vân 2 observed vs 4/3 expected
         assert table.loc[("09640", "Đất đai"), "excess_late"] == pytest.approx(2 - 4 / 3)
         assert table.loc[("09643", "Hộ tịch"), "late_rate_resolved"] == 0.0
+
+
+class TestAdditiveOverdispersion:
+    """Spiegelhalter's additive random-effects widening beside the multiplicative one."""
+
+    def test_tau2_is_zero_without_spread_beyond_chance(self):
+        from analysis.analyse.risk import estimate_tau2
+
+        n = np.full(31, 400.0)
+        z = np.linspace(-1.0, 1.0, 31)  # mean z^2 well below 1
+        assert estimate_tau2(z, n, 0.1) == 0.0
+
+    def test_tau2_follows_dersimonian_laird(self):
+        from analysis.analyse.risk import estimate_tau2, winsorised_z
+
+        rng = np.random.default_rng(0)
+        n = rng.integers(100, 1500, 31).astype(float)
+        z = rng.normal(0, 3, 31)
+        p = 0.08
+        w = n / (p * (1 - p))
+        phi = np.mean(winsorised_z(z) ** 2)
+        expected = (31 * phi - 30) / (w.sum() - (w**2).sum() / w.sum())
+        assert estimate_tau2(z, n, p) == pytest.approx(expected)
+
+    def test_recovers_the_between_commune_variance_of_simulated_rates(self):
+        from analysis.analyse.risk import estimate_tau2
+
+        rng = np.random.default_rng(1)
+        p, tau = 0.1, 0.03
+        n = rng.integers(200, 2000, 3000).astype(float)
+        rates = rng.binomial(n.astype(int), np.clip(p + rng.normal(0, tau, 3000), 0, 1)) / n
+        z = (rates - p) / np.sqrt(p * (1 - p) / n)
+        assert estimate_tau2(z, n, p, winsor=0.0) == pytest.approx(tau**2, rel=0.15)
+
+    def test_additive_limits_stay_wide_for_large_communes(self):
+        from analysis.analyse.risk import additive_funnel_limits
+
+        limits = additive_funnel_limits(np.array([100, 1e6]), 0.1, 0.0004)
+        half_width_large = limits["upper_95"][1] - 0.1
+        assert half_width_large == pytest.approx(1.959964 * 0.02, rel=1e-3)
+        assert limits["upper_95"][0] > limits["upper_95"][1]
+
+    def test_both_methods_are_written_and_the_default_fills_the_plain_columns(self):
+        from analysis.analyse.risk import OVERDISPERSION, both_funnel_limits
+
+        limits = both_funnel_limits(np.array([500]), 0.1, 4.0, 0.0004)
+        for method in ("multiplicative", "additive"):
+            assert f"upper_95_{method}" in limits and f"lower_998_{method}" in limits
+        assert limits["upper_95"][0] == limits[f"upper_95_{OVERDISPERSION}"][0]

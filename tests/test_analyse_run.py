@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -229,7 +230,22 @@ class TestAnalyseAll:
         concurrent = effects[
             (effects["term"] == "concurrent_share") & (effects["model"] == "panel_binomial_glm")
         ].iloc[0]
-        assert concurrent["odds_ratio"] == pytest.approx(np.exp(concurrent["estimate"]))
+        assert concurrent["odds_ratio"] == pytest.approx(
+            np.exp(concurrent["estimate"] * concurrent["step"])
+        )
+
+    def test_effects_are_shown_for_steps_inside_the_data(self, analysed):
+        folder, _ = analysed
+        effects = pd.read_csv(folder / "effects.csv").drop_duplicates("term").set_index("term")
+        assert effects.loc["dossiers_per_officer_day", "step"] == 1.0
+        assert effects.loc["online_share", "step"] == pytest.approx(0.1)
+        concurrent = effects.loc["concurrent_share"]
+        # the concurrent step is the within-commune SD, not a 0 -> 1 jump no commune lives through
+        assert concurrent["step"] == pytest.approx(concurrent["within_commune_sd"], abs=1e-3)
+        assert 0 < concurrent["step"] < 1
+        assert effects["step_basis"].notna().all()
+        assert (effects["pp_change_low"] <= effects["pp_change"]).all()
+        assert (effects["pp_change"] <= effects["pp_change_high"]).all()
 
     def test_named_late_communes_stand_out_in_the_meeting_check(self, analysed):
         folder, _ = analysed
@@ -268,3 +284,67 @@ class TestThinData:
         monthly = pd.read_parquet(tmp_path / "indicators_monthly.parquet")
         assert monthly["dossiers_per_officer_day"].isna().all()
         assert monthly.loc[monthly["commune_code"] == "district", "received"].sum() == len(dossiers)
+
+
+class TestStatisticsTables:
+    """Issue 11.4: shrunk ranks, the sensitivity suite and the meeting check's own caveats."""
+
+    def test_rank_intervals_and_worst_third_probabilities_are_written(self, analysed):
+        folder, _ = analysed
+        ranks = pd.read_parquet(folder / "commune_ranks_uncertainty.parquet")
+        quarter = ranks[ranks["period"] == "2021-Q4"]
+        assert len(quarter) == quarter["commune_code"].nunique() > 5
+        assert (quarter["rank_low"] <= quarter["rank_high"]).all()
+        assert quarter["prob_worst_third"].between(0, 1).all()
+        assert quarter["method"].eq("empirical_bayes_beta_binomial").all()
+
+    def test_sensitivity_suite_has_every_variant(self, analysed):
+        folder, _ = analysed
+        suite = pd.read_csv(folder / "sensitivity.csv")
+        assert {"main", "commune_trends", "lead_placebo", "leave_one_commune_out"} <= set(
+            suite["variant"]
+        )
+        main = suite[suite["variant"] == "main"].set_index("term")["estimate"]
+        effects = pd.read_csv(folder / "effects.csv")
+        glm = effects[effects["model"] == "panel_binomial_glm"].set_index("term")["estimate"]
+        assert main.sort_index().to_numpy() == pytest.approx(glm.sort_index().to_numpy())
+
+    def test_meeting_check_states_window_rule_and_chance_rate(self, analysed):
+        folder, _ = analysed
+        check = pd.read_parquet(folder / "meeting_check.parquet")
+        late = check[check["topic"] == "late_dossiers"]
+        assert late["window_start"].eq(pd.Timestamp("2021-01-01")).all()
+        assert late["window_end"].eq(pd.Timestamp("2021-09-30")).all()
+        assert late["verdict_rule"].str.contains("worst third").all()
+        # about a third of communes would "agree" with any criticism by chance
+        assert late["chance_agreement"].between(0.25, 0.6).all()
+        assert "chance agreement" in late["reason"].iloc[0]
+        # no manifest saying "synthetic": agreement is not declared by construction
+        assert not late["agreement_by_construction"].fillna(False).any()
+
+    def test_monthly_late_rates_carry_wilson_intervals(self, analysed):
+        folder, _ = analysed
+        monthly = pd.read_parquet(folder / "indicators_monthly.parquet")
+        rated = monthly[monthly["late_rate"].notna()]
+        assert (rated["late_rate_low"] <= rated["late_rate"]).all()
+        assert (rated["late_rate"] <= rated["late_rate_high"]).all()
+        assert monthly["is_small_n"].notna().all()
+
+    def test_the_dictionary_documents_every_column_of_the_new_tables(self, analysed):
+        folder, _ = analysed
+        text = (Path(__file__).resolve().parents[1] / "docs" / "analysis_dictionary.md").read_text(
+            encoding="utf-8"
+        )
+        for name in (
+            "commune_ranks_uncertainty.parquet",
+            "sensitivity.csv",
+            "risk_adjusted.parquet",
+            "effects.csv",
+            "meeting_check.parquet",
+            "funnel_curve.parquet",
+            "indicators_monthly.parquet",
+        ):
+            path = folder / name
+            table = pd.read_csv(path) if name.endswith(".csv") else pd.read_parquet(path)
+            missing = [c for c in table.columns if c not in text]
+            assert not missing, f"{name}: {missing} not in docs/analysis_dictionary.md"

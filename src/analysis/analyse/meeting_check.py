@@ -5,6 +5,12 @@ the meeting (a meeting on 12/10/2021 judges January-September 2021). A negative 
 mention is borne out when the commune is in the district's worst third by the default late rate
 or above the funnel's 95 % limit; online_services by online share; officer_arrangement by the
 concurrent (kiêm nhiệm) share of desk officer-days. Other topics are not in the dossier data.
+
+Agreement is weak evidence on its own: if k of the n ranked communes would bear out a criticism
+(worst third, or above the funnel), a commune named at random agrees with probability k/n, about
+1/3. Each row states that chance rate, the rank threshold behind its verdict and the window. On
+synthetic data agreement is by construction: the generator was calibrated so that the communes
+the seed meeting named come out late or slow to adopt (`analysis.demo.params`).
 """
 
 from __future__ import annotations
@@ -34,8 +40,16 @@ CHECK_COLUMNS = [
     "best_third",
     "funnel_flag",
     "data_agrees",
+    "window_start",
+    "window_end",
+    "worst_third_from_rank",
+    "best_third_to_rank",
+    "verdict_rule",
+    "chance_agreement",
+    "agreement_by_construction",
     "reason",
 ]
+SYNTHETIC_NOTE = "; on synthetic data this agreement is by construction (the generator was calibrated to the meeting)"
 
 
 def meeting_window(meeting_date, data_start) -> pd.DataFrame | None:
@@ -73,7 +87,48 @@ def explain(row: pd.Series) -> str:
     place = f"rank {int(row['rank'])} of {int(row['n_ranked'])} (1 = best) by {row['indicator']} in {row['window']}"
     funnel = f", funnel {row['funnel_flag']}" if isinstance(row["funnel_flag"], str) else ""
     verdict = "agrees" if row["data_agrees"] else "does not agree"
-    return f"data {verdict}: {place}{funnel}"
+    rule = f" (rule: {row['verdict_rule']}" if isinstance(row["verdict_rule"], str) else " ("
+    chance = (
+        f"; chance agreement {row['chance_agreement']:.0%})"
+        if pd.notna(row["chance_agreement"])
+        else ")"
+    )
+    note = SYNTHETIC_NOTE if row["agreement_by_construction"] is True else ""
+    return f"data {verdict}: {place}{funnel}{rule}{chance}{note}"
+
+
+def describe_rule(polarity: str, indicator: str, n_ranked: int) -> tuple[int, int, str | None]:
+    """Rank thresholds of the worst and best third, and the verdict's rule in words."""
+    third = int(np.ceil(n_ranked / 3))
+    worst_from, best_to = n_ranked - third + 1, third
+    funnel = indicator == "late_rate"
+    if polarity == "negative":
+        rule = f"rank >= {worst_from} of {n_ranked} (worst third)"
+        rule += " or above the funnel's 95 % limit" if funnel else ""
+    elif polarity == "positive":
+        rule = f"rank <= {best_to} of {n_ranked} (best third)"
+        rule += " or below the funnel's 95 % limit" if funnel else ""
+    else:
+        rule = None
+    return worst_from, best_to, rule
+
+
+def chance_of_agreement(
+    polarity: str, ranks: pd.DataFrame, indicator: str, risk: pd.DataFrame | None
+) -> float:
+    """Share of ranked communes whose data would bear out the same mention (the chance rate)."""
+    table = ranks[(ranks["indicator"] == indicator) & ranks["rank"].notna()]
+    if table.empty:
+        return np.nan
+    flags = pd.Series(None, index=table.index, dtype="object")
+    if indicator == "late_rate" and risk is not None:
+        flags = table["commune_code"].map(risk.set_index("commune_code")["outside_95"])
+    agree = [
+        judge_mention(polarity, worst, best, flag)
+        for worst, best, flag in zip(table["worst_third"], table["best_third"], flags, strict=True)
+    ]
+    agree = [a for a in agree if a is not None]
+    return float(np.mean(agree)) if agree else np.nan
 
 
 def check_mentions(
@@ -83,6 +138,7 @@ def check_mentions(
     communes: list[str],
     default_late_rate: str = "late_rate_resolved",
     saturday_counts: bool = False,
+    synthetic: bool = False,
 ) -> pd.DataFrame:
     """meeting_check table: one row per mention with the data's verdict (null where it cannot speak)."""
     if mentions is None or mentions.empty:
@@ -104,6 +160,9 @@ def check_mentions(
             indicator = CHECKS.get(mention["topic"])
             out = {**{c: mention.get(c) for c in MENTION_COLUMNS}, "indicator": indicator}
             out["window"] = window["period"].iloc[0] if window is not None else None
+            if window is not None:
+                out["window_start"] = window["period_start"].iloc[0]
+                out["window_end"] = window["period_end"].iloc[0]
             found = pd.DataFrame()
             if indicator and ranks is not None:
                 found = ranks[
@@ -132,6 +191,15 @@ def check_mentions(
                     hit["best_third"],
                     out.get("funnel_flag"),
                 )
+                worst_from, best_to, rule = describe_rule(
+                    mention["polarity"], indicator, int(hit["n_ranked"])
+                )
+                out["worst_third_from_rank"], out["best_third_to_rank"] = worst_from, best_to
+                out["verdict_rule"] = rule
+                out["chance_agreement"] = chance_of_agreement(
+                    mention["polarity"], ranks, indicator, risk
+                )
+                out["agreement_by_construction"] = bool(synthetic) and bool(out["data_agrees"])
             rows.append(out)
     table = pd.DataFrame(rows).reindex(columns=CHECK_COLUMNS)
     table["indicator"] = table["indicator"].astype("object").where(table["indicator"].notna(), None)
@@ -142,6 +210,13 @@ def check_mentions(
     table["n_ranked"] = table["n_ranked"].astype("Int64")
     table["value"] = table["value"].astype("float64")
     table["district_median"] = table["district_median"].astype("float64")
+    table["window_start"] = pd.to_datetime(table["window_start"])
+    table["window_end"] = pd.to_datetime(table["window_end"])
+    for column in ("worst_third_from_rank", "best_third_to_rank"):
+        table[column] = table[column].astype("Int64")
+    table["chance_agreement"] = table["chance_agreement"].astype("float64")
+    table["agreement_by_construction"] = table["agreement_by_construction"].astype("boolean")
+    table["verdict_rule"] = table["verdict_rule"].astype("object").replace({np.nan: None})
     table["reason"] = table.apply(explain, axis=1) if len(table) else pd.Series(dtype="string")
     table["funnel_flag"] = table["funnel_flag"].astype("object").replace({np.nan: None})
     return table

@@ -16,9 +16,17 @@ import statsmodels.api as sm
 from scipy import special, stats
 
 TERMS = ("online_share", "dossiers_per_officer_day", "concurrent_share")
-# Steps that mean something to a commune: +10 pp online, +10 dossiers per officer-day, and a
-# desk worked only by concurrent (kiêm nhiệm) officers versus only dedicated ones.
-STEPS = {"online_share": 0.1, "dossiers_per_officer_day": 10.0, "concurrent_share": 1.0}
+# Steps inside the data (issue 11.4): +10 points of online share, +1 dossier per officer-day, and
+# for the concurrent share the typical within-commune change (its within-commune SD, measured on
+# the panel by `describe_steps`). STEPS holds the fixed ones; the concurrent step falls back to 0.1
+# only when the panel is not at hand.
+STEPS = {"online_share": 0.1, "dossiers_per_officer_day": 1.0, "concurrent_share": 0.1}
+STEP_BASIS = {
+    "online_share": "+10 points of online share (a typical year's adoption gain)",
+    "dossiers_per_officer_day": "+1 dossier per officer-day",
+    "concurrent_share": "+1 within-commune SD of the concurrent share (commune-months)",
+}
+SCENARIOS = ("none", "busy_months", "adoption_trend", "reverse_causation")
 KNOWN_OUTCOMES = ("early", "on_time", "late", "pending_overdue")
 LATE_OUTCOMES = ("late", "pending_overdue")
 WEBB_WEIGHTS = np.array([-np.sqrt(1.5), -1.0, -np.sqrt(0.5), np.sqrt(0.5), 1.0, np.sqrt(1.5)])
@@ -400,10 +408,52 @@ def fit_dossier_logit(
     return pd.DataFrame(rows), info
 
 
-def add_meaningful_steps(effects: pd.DataFrame, mean_late_rate: float) -> pd.DataFrame:
-    """Odds ratios and percentage-point changes for the steps in STEPS, at the mean late rate."""
-    table = effects.copy()
-    table["step"] = table["term"].map(STEPS)
+def describe_steps(panel: pd.DataFrame, terms=TERMS) -> pd.DataFrame:
+    """Per term: the step effects are shown for, why, and how much it varies within communes.
+
+    Effects per unit (e.g. a desk worked entirely by concurrent officers, or +10 dossiers per
+    officer-day) extrapolate far outside what any commune lived through; the within-commune SD
+    (commune-months, each commune's mean removed) says how far the data reach.
+    """
+    months = panel.drop_duplicates(["commune_code", "month"])
+    rows = []
+    for term in terms:
+        values = months[term].astype("float64")
+        within = values - values.groupby(months["commune_code"]).transform("mean")
+        sd = float(within.std(ddof=1)) if within.notna().sum() > 1 else np.nan
+        spread = values.groupby(months["commune_code"]).agg(lambda v: v.max() - v.min())
+        step = STEPS[term]
+        basis = STEP_BASIS[term]
+        if term == "concurrent_share" and np.isfinite(sd) and sd > 0:
+            step = float(np.round(sd, 3))
+            basis = f"{STEP_BASIS[term]}: {step:.3f}"
+        rows.append(
+            {
+                "term": term,
+                "step": step,
+                "step_basis": basis,
+                "within_commune_sd": sd,
+                "max_within_commune_range": float(spread.max()) if len(spread) else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def add_meaningful_steps(
+    effects: pd.DataFrame, mean_late_rate: float, steps: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Odds ratios and percentage-point changes (with intervals) for realistic steps, at the mean late rate."""
+    if steps is None:
+        steps = pd.DataFrame(
+            {
+                "term": list(STEPS),
+                "step": list(STEPS.values()),
+                "step_basis": [STEP_BASIS[t] for t in STEPS],
+            }
+        )
+    table = effects.drop(
+        columns=[c for c in steps.columns if c != "term" and c in effects.columns]
+    ).merge(steps, on="term", how="left")
     for column, source in (
         ("odds_ratio", "estimate"),
         ("odds_ratio_low", "ci_low"),
@@ -411,15 +461,12 @@ def add_meaningful_steps(effects: pd.DataFrame, mean_late_rate: float) -> pd.Dat
     ):
         table[column] = np.exp(table[source] * table["step"])
     base = special.logit(np.clip(mean_late_rate, 1e-6, 1 - 1e-6))
-    table["pp_change"] = (
-        special.expit(base + table["estimate"] * table["step"]) - mean_late_rate
-    ) * 100
-    table["pp_change_low"] = (
-        special.expit(base + table["ci_low"] * table["step"]) - mean_late_rate
-    ) * 100
-    table["pp_change_high"] = (
-        special.expit(base + table["ci_high"] * table["step"]) - mean_late_rate
-    ) * 100
+    for column, source in (
+        ("pp_change", "estimate"),
+        ("pp_change_low", "ci_low"),
+        ("pp_change_high", "ci_high"),
+    ):
+        table[column] = (special.expit(base + table[source] * table["step"]) - mean_late_rate) * 100
     table["mean_late_rate"] = mean_late_rate
     return table
 
@@ -433,9 +480,22 @@ def simulate_panel(
     dossiers_per_month: tuple[int, int] = (60, 400),
     intercept: float = -2.4,
     latent_sd: float = 0.5,
+    scenario: str = "none",
 ) -> pd.DataFrame:
-    """Commune x month x field counts drawn from the contract's data-generating model (for recovery checks)."""
+    """Commune x month x field counts drawn from the contract's data-generating model (for recovery checks).
+
+    `scenario` breaks the model on purpose, to measure the bias a misspecification causes (the
+    draws of "none" do not depend on the other scenarios' extra randomness):
+    - "busy_months": a commune-month shock raises the volume (so workload) and the lateness at once;
+    - "adoption_trend": each commune's lateness drifts over the year in step with how fast it
+      adopts online services (a time-varying confounder the month effects cannot absorb);
+    - "reverse_causation": a persistent lateness shock, and desks made more concurrent (rotations)
+      in the month after a late one.
+    """
+    if scenario not in SCENARIOS:
+        raise ValueError(f"scenario {scenario!r}: use one of {', '.join(SCENARIOS)}")
     rng = np.random.default_rng(seed)
+    extra = np.random.default_rng([seed, 1])
     effects = effects or {
         "online_share": -1.2,
         "dossiers_per_officer_day": 0.035,
@@ -457,8 +517,16 @@ def simulate_panel(
     desk = rng.integers(1, 4, n_communes)
     month_effect = rng.normal(0, 0.2, n_months)
     month_index = np.arange(n_months)
+    busy = extra.normal(0, 0.25, (n_communes, n_months)) if scenario == "busy_months" else 0.0
+    shock = np.zeros((n_communes, n_months))
+    if scenario == "reverse_causation":  # AR(1) lateness shock, persistent from month to month
+        innovations = extra.normal(0, 0.3, (n_communes, n_months))
+        for m in range(n_months):
+            shock[:, m] = innovations[:, m] + (0.6 * shock[:, m - 1] if m else 0.0)
     # commune x month covariates, with month-to-month wobble so they vary within commune
-    received = rng.poisson(volume[:, None] * rng.uniform(0.7, 1.3, (n_communes, n_months)))
+    received = rng.poisson(
+        volume[:, None] * rng.uniform(0.7, 1.3, (n_communes, n_months)) * np.exp(busy)
+    )
     online_share = np.clip(
         adoption_start[:, None]
         + (adoption_end - adoption_start)[:, None] * month_index / max(n_months - 1, 1)
@@ -469,8 +537,16 @@ def simulate_panel(
     officer_days = desk[:, None] * 21.0 * rng.uniform(0.6, 1.0, (n_communes, n_months))
     per_officer_day = received / officer_days
     concurrent_share = np.clip(
-        rng.uniform(0, 1, n_communes)[:, None] + rng.normal(0, 0.15, (n_communes, n_months)), 0, 1
+        rng.uniform(0, 1, n_communes)[:, None]
+        + rng.normal(0, 0.15, (n_communes, n_months))
+        + 0.5 * np.pad(shock[:, :-1], ((0, 0), (1, 0))),  # rotations follow last month's lateness
+        0,
+        1,
     )
+    confounder = busy * 1.0 + shock
+    if scenario == "adoption_trend":  # lateness falls faster where adoption is faster
+        speed = adoption_end - adoption_start
+        confounder = -1.0 * speed[:, None] * month_index[None, :] / max(n_months - 1, 1)
     field_effect = np.array([fields[f] for f in field_names])
     # communes x months x fields
     probs = np.broadcast_to(field_mix[:, None, :], (n_communes, n_months, len(field_names)))
@@ -480,6 +556,7 @@ def simulate_panel(
         + latent[:, None, None]
         + month_effect[None, :, None]
         + field_effect[None, None, :]
+        + np.asarray(confounder + np.zeros((n_communes, n_months)))[:, :, None]
         + (
             effects["online_share"] * online_share
             + effects["dossiers_per_officer_day"] * per_officer_day

@@ -29,10 +29,13 @@ from analysis.analyse.meeting_check import check_mentions
 from analysis.analyse.models import (
     add_meaningful_steps,
     build_panel,
+    describe_steps,
     fit_dossier_logit,
     fit_panel_glm,
 )
 from analysis.analyse.risk import late_by_field, risk_adjust
+from analysis.analyse.sensitivity import add_steps, run_sensitivity
+from analysis.analyse.shrinkage import add_late_rate_intervals, rank_with_uncertainty
 from analysis.analyse.staffing import compute_staffing_by_month
 from analysis.errors import UserError
 from analysis.outputs import (
@@ -170,7 +173,9 @@ def analyse_all(
         "saturday_counts": saturday_counts,
         "max_points": max_points,
     }
-    monthly = compute_indicators(dossiers, officers, months, communes, **options)
+    monthly = add_late_rate_intervals(
+        compute_indicators(dossiers, officers, months, communes, **options)
+    )
     by_period = compute_indicators(dossiers, officers, longer, communes, **options)
     ranks = rank_communes(by_period)
     timings["indicators"] = time.perf_counter() - started
@@ -179,6 +184,7 @@ def analyse_all(
     risk = risk.merge(
         longer[["period", "period_type", "is_complete"]], on=["period", "period_type"], how="left"
     )
+    ranks_uncertainty = rank_with_uncertainty(risk, seed)
     timings["risk"] = time.perf_counter() - started - sum(timings.values())
     staffing = compute_staffing_by_month(
         officers,
@@ -187,10 +193,19 @@ def analyse_all(
         communes,
         saturday_counts,
     )
-    effects, fit = fit_models(dossiers, staffing, bootstrap_reps, dossier_logit_rows, seed)
+    panel = build_panel(dossiers, staffing)
+    effects, fit = fit_models(dossiers, staffing, bootstrap_reps, dossier_logit_rows, seed, panel)
     timings["models"] = time.perf_counter() - started - sum(timings.values())
+    sensitivity = sensitivity_suite(panel, fit)
+    timings["sensitivity"] = time.perf_counter() - started - sum(timings.values())
     checks = check_mentions(
-        mentions, dossiers, officers, communes, default_late_rate, saturday_counts
+        mentions,
+        dossiers,
+        officers,
+        communes,
+        default_late_rate,
+        saturday_counts,
+        synthetic=read_synthetic_flag(folder),
     )
     timings["meeting_check"] = time.perf_counter() - started - sum(timings.values())
     # Save outputs
@@ -203,6 +218,11 @@ def analyse_all(
         "late_by_field": write_atomic(fields, folder / "late_by_field.parquet"),
         "effects_csv": write_atomic(effects, folder / "effects.csv"),
         "effects": write_atomic(effects, folder / "effects.parquet"),
+        "sensitivity_csv": write_atomic(sensitivity, folder / "sensitivity.csv"),
+        "sensitivity": write_atomic(sensitivity, folder / "sensitivity.parquet"),
+        "commune_ranks_uncertainty": write_atomic(
+            ranks_uncertainty, folder / "commune_ranks_uncertainty.parquet"
+        ),
         "meeting_check": write_atomic(checks, folder / "meeting_check.parquet"),
     }
     fit["late_rate_convention"] = default_late_rate
@@ -241,10 +261,10 @@ MIN_MODEL_COMMUNES = 5
 
 
 def fit_models(
-    dossiers, staffing, bootstrap_reps, dossier_logit_rows, seed
+    dossiers, staffing, bootstrap_reps, dossier_logit_rows, seed, panel=None
 ) -> tuple[pd.DataFrame, dict]:
     """Panel GLM and dossier logit; with too little data, an empty effects table and the reason."""
-    panel = build_panel(dossiers, staffing)
+    panel = build_panel(dossiers, staffing) if panel is None else panel
     communes = panel.loc[panel["n"] > 0, "commune_code"].nunique() if len(panel) else 0
     if communes < MIN_MODEL_COMMUNES:
         reason = (
@@ -257,8 +277,30 @@ def fit_models(
         dossiers, staffing, max_rows=dossier_logit_rows, seed=seed
     )
     both = pd.concat([effects, logit], ignore_index=True)
-    effects = add_meaningful_steps(both, panel_info["mean_late_rate"])
+    steps = describe_steps(panel[panel["n"] > 0])
+    effects = add_meaningful_steps(both, panel_info["mean_late_rate"], steps)
+    panel_info["steps"] = steps.to_dict("records")
     return effects, {"panel_binomial_glm": panel_info, "dossier_logit": logit_info}
+
+
+SENSITIVITY_COLUMNS = ["variant", "term", "base_term", "estimate", "ci_low", "ci_high"]
+
+
+def sensitivity_suite(panel: pd.DataFrame, fit: dict) -> pd.DataFrame:
+    """The sensitivity table (docs/methods.md s. 2); empty with its header when the models were skipped."""
+    if "skipped" in fit:
+        return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
+    info = fit["panel_binomial_glm"]
+    steps = pd.DataFrame(info["steps"])
+    return add_steps(run_sensitivity(panel), steps, info["mean_late_rate"])
+
+
+def read_synthetic_flag(folder: Path) -> bool:
+    """Whether the cleaner marked the data synthetic (a demo folder): meeting agreement is then by construction."""
+    path = folder / "manifest.json"
+    if not path.exists():
+        return False
+    return bool(json.loads(path.read_text(encoding="utf-8")).get("synthetic", False))
 
 
 def read_saturday_setting(folder: Path) -> bool:

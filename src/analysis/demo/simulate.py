@@ -1,7 +1,7 @@
 """The clean, true dossier table: volumes, channels, realised covariates, lateness, dates, statuses.
 
 Order matters for recoverability: channels are drawn first, the commune-month covariates are then
-measured from the drawn rows and the roster exactly as the analysis will measure them, and only
+measured from the drawn rows and the roster by the data contract's definitions (with the generator's own code), and only
 then is lateness drawn from the logit model of `params`, and turned into dates.
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.analyse.staffing import compute_staffing_by_month
 from analysis.demo import params
+from analysis.demo.desk import count_desk_officer_days
 from analysis.reference.calendar import add_working_days, vietnam_holidays, working_days
 
 OFFICE_HOURS = np.array([7.5, 8, 8.5, 9, 9.5, 10, 10.5, 11, 13.5, 14, 14.5, 15, 15.5, 16, 16.5])
@@ -132,9 +132,9 @@ def draw_dossiers(
 def compute_commune_month_covariates(
     dossiers: pd.DataFrame, roster: pd.DataFrame, start: str, end: str, communes: list[str]
 ) -> pd.DataFrame:
-    """online_share, dossiers_per_officer_day and concurrent_share per commune-month, measured the way
-    the analysis measures them: received dossiers by month of received_at, officer-days from the
-    roster through `compute_staffing_by_month`."""
+    """online_share, dossiers_per_officer_day and concurrent_share per commune-month, by the data
+    contract's definitions: received dossiers by month of received_at, officer-days from the roster
+    counted by the generator's own code (`demo.desk`, not the analysis': see its docstring)."""
     month = dossiers["received_at"].dt.to_period("M").dt.start_time
     counts = (
         dossiers.assign(month=month, online=dossiers["channel"].eq("online"))
@@ -142,7 +142,7 @@ def compute_commune_month_covariates(
         .agg(received=("online", "size"), online=("online", "sum"))
         .reset_index()
     )
-    staffing = compute_staffing_by_month(
+    staffing = count_desk_officer_days(
         roster[["commune_code", "officer_id", "is_concurrent", "start_date", "end_date"]],
         start,
         end,
