@@ -31,11 +31,13 @@ from analysis.report.labels import (
     TERM_LABELS,
     label_columns,
     label_convention,
+    label_period,
     label_topic,
 )
-from analysis.report.provenance import build_provenance, format_provenance, is_synthetic
+from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
 
 manifest = tables.read_json(processed_dir, "manifest.json")
+figures.mark_synthetic(is_synthetic(manifest))
 indicators = tables.select_period(
     tables.read_table(processed_dir, "indicators_period.parquet"), period
 )
@@ -50,7 +52,7 @@ effects = tables.read_table(processed_dir, "effects.csv")
 check = tables.read_table(processed_dir, "meeting_check.parquet")
 
 # %%
-display(Markdown(f"# Tổng quan cải cách hành chính huyện Ba Vì — {period}"))
+display(Markdown(f"# Tổng quan cải cách hành chính huyện Ba Vì — {label_period(period)}"))
 if is_synthetic(manifest):
     display(
         HTML(
@@ -73,12 +75,12 @@ display(
 
 # %%
 display(
-    figures.png_image(
+    figures.chart_image(
         figures.plot_ranked_bars(communes, "late_rate", title="Tỷ lệ trễ hạn (thấp là tốt)")
     )
 )
 display(
-    figures.png_image(
+    figures.chart_image(
         figures.plot_ranked_bars(
             communes, "online_share", title="Tỷ lệ hồ sơ trực tuyến (cao là tốt)"
         )
@@ -111,7 +113,7 @@ display(HTML(label_columns(shown).to_html(index=False, escape=True, classes="bri
 # ## Biểu đồ phễu: tỷ lệ trễ hạn đã điều chỉnh theo cơ cấu lĩnh vực
 
 # %%
-display(figures.png_image(figures.plot_funnel(risk, curve)))
+display(figures.chart_image(figures.plot_funnel(risk, curve)))
 flagged = risk[risk["outside_95"] == "high"].sort_values("adjusted_rate", ascending=False)
 display(
     Markdown(
@@ -130,11 +132,11 @@ display(
 # ## Ảnh hưởng của bố trí cán bộ và dịch vụ trực tuyến (mô hình)
 
 # %%
-display(figures.png_image(figures.plot_effects(effects)))
+display(figures.chart_image(figures.plot_effects(effects)))
 effect_lines = [
     f"- {TERM_LABELS.get(t, t)} — {MODEL_LABELS.get(m, m)}: tỷ số chênh {narrative.format_number(o, 2)} "
     f"(95 %: {narrative.format_number(lo, 2)}–{narrative.format_number(hi, 2)}), "
-    f"tương ứng {narrative.format_number(pp, 1)} điểm % tỷ lệ trễ hạn."
+    f"tương ứng {narrative.format_number(pp, 1)} điểm phần trăm tỷ lệ trễ hạn."
     for t, m, o, lo, hi, pp in zip(
         effects["term"],
         effects["model"],
@@ -159,7 +161,7 @@ display(
 
 # %%
 display(
-    figures.png_image(
+    figures.chart_image(
         figures.plot_monthly_trend(
             district_months, district_months.iloc[0:0], convention, "Toàn huyện"
         )
@@ -192,9 +194,7 @@ else:
 
 # %%
 display(
-    Markdown(
-        format_provenance(
-            build_provenance(manifest, {"period": period, "late_rate_convention": convention})
-        )
+    provenance_note(
+        build_provenance(manifest, {"period": period, "late_rate_convention": convention})
     )
 )

@@ -26,10 +26,12 @@ from IPython.display import HTML, Markdown, display
 
 from analysis.reference.units import display_name, unit_name
 from analysis.report import figures, narrative, tables
-from analysis.report.labels import label_columns, label_convention
-from analysis.report.provenance import build_provenance, format_provenance, is_synthetic
+from analysis.report.frame import describe_unit_context
+from analysis.report.labels import label_columns, label_convention, label_period
+from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
 
 manifest = tables.read_json(processed_dir, "manifest.json")
+figures.mark_synthetic(is_synthetic(manifest))
 indicators = tables.read_table(processed_dir, "indicators_period.parquet")
 row = tables.require_commune(indicators, commune_code, period)
 name = display_name(commune_code)
@@ -57,7 +59,7 @@ check = tables.read_table(processed_dir, "meeting_check.parquet")
 check = check[check["commune_code"] == commune_code]
 
 # %%
-display(Markdown(f"# Bản tin cải cách hành chính: {title_name} — {period}"))
+display(Markdown(f"# Bản tin cải cách hành chính: {title_name} — {label_period(period)}"))
 if is_synthetic(manifest):
     display(
         HTML(
@@ -68,9 +70,11 @@ if is_synthetic(manifest):
 display(
     Markdown(
         narrative.nfc(
-            f"Bản tin tóm tắt kết quả giải quyết thủ tục hành chính của {name} trong kỳ {period}, "
+            f"Bản tin tóm tắt kết quả giải quyết thủ tục hành chính của {name} trong "
+            f"{label_period(period).lower()}, "
             f"so với {int(ranks['n_ranked'].get('late_rate', 31))} xã, thị trấn của huyện Ba Vì. "
-            f"Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**."
+            f"Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**. "
+            + describe_unit_context(commune_code, row.get("officers_on_desk"))
         )
     )
 )
@@ -111,11 +115,30 @@ bullets += [
 display(Markdown(narrative.nfc("\n".join(bullets))))
 
 # %% [markdown]
+# ## Kiến nghị
+
+# %%
+late_rank = ranks.loc["late_rate"] if "late_rate" in ranks.index else None
+recommendation_row = row.copy()
+recommendation_row["outside_95"] = risk["outside_95"] if risk is not None else None
+recommendation_row["late_worst_third"] = (
+    bool(late_rank["worst_third"]) if late_rank is not None else False
+)
+recommendation_row["median_dossiers_per_officer_day"] = ranks["district_median"].get(
+    "dossiers_per_officer_day"
+)
+top_procedures = (
+    procedures[procedures["late"] >= narrative.SMALL_CELL_THRESHOLD]["procedure"].head(3).tolist()
+)
+recommendations = narrative.recommend_actions(recommendation_row, top_procedures)
+display(Markdown("\n".join(f"{i}. {text}" for i, text in enumerate(recommendations, start=1))))
+
+# %% [markdown]
 # ## Vị trí trên biểu đồ phễu (tỷ lệ trễ hạn thực tế so với kỳ vọng)
 
 # %%
 display(Markdown(narrative.describe_funnel(risk)))
-display(figures.png_image(figures.plot_funnel(risk_all, curve, commune_code)))
+display(figures.chart_image(figures.plot_funnel(risk_all, curve, commune_code)))
 
 # %% [markdown]
 # ## Diễn biến theo tháng
@@ -123,7 +146,7 @@ display(figures.png_image(figures.plot_funnel(risk_all, curve, commune_code)))
 # %%
 display(Markdown(narrative.describe_trend(commune_months)))
 display(
-    figures.png_image(
+    figures.chart_image(
         figures.plot_monthly_trend(
             commune_months, district_months, convention, unit_name(commune_code)
         )
@@ -181,29 +204,10 @@ display(
     )
 )
 
-# %% [markdown]
-# ## Kiến nghị
-
-# %%
-late_rank = ranks.loc["late_rate"] if "late_rate" in ranks.index else None
-recommendation_row = row.copy()
-recommendation_row["outside_95"] = risk["outside_95"] if risk is not None else None
-recommendation_row["late_worst_third"] = (
-    bool(late_rank["worst_third"]) if late_rank is not None else False
-)
-recommendation_row["median_dossiers_per_officer_day"] = ranks["district_median"].get(
-    "dossiers_per_officer_day"
-)
-top_procedures = (
-    procedures[procedures["late"] >= narrative.SMALL_CELL_THRESHOLD]["procedure"].head(3).tolist()
-)
-recommendations = narrative.recommend_actions(recommendation_row, top_procedures)
-display(Markdown("\n".join(f"{i}. {text}" for i, text in enumerate(recommendations, start=1))))
-
 # %%
 provenance = build_provenance(
     manifest,
     {"commune_code": commune_code, "period": period, "late_rate_convention": convention},
     set(commune_dossiers["source_file"].dropna()),
 )
-display(Markdown(format_provenance(provenance)))
+display(provenance_note(provenance))

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import html
+import json
+import re
 from pathlib import Path
 
 import pandas as pd
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from analysis.report.labels import label_convention
+from analysis.report.frame import build_frame
+from analysis.report.labels import label_convention, label_period
 from analysis.report.narrative import format_percent
+from analysis.report.provenance import PROVENANCE_MIMETYPE
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -43,12 +47,52 @@ def drop_stderr(nb):
     return nb
 
 
+NBSP = "\u00a0"
+UNIT_WORDS = "%|‰|hồ sơ|ngày|cán bộ|điểm|tệp|tháng|năm|xã|đơn vị|thủ tục|lần|giờ|phút"
+_AFTER_NUMBER = re.compile(rf"(\d) (?=(?:{UNIT_WORDS})(?![\w]))")
+_BEFORE_NUMBER = re.compile(r"(&lt;|&gt;|≤|≥|<|>|±|~) (?=\d)")
+_TAG_OR_RAW = re.compile(r"(<style.*?</style>|<script.*?</script>|<[^>]*>)", re.S | re.I)
+
+
+def bind_units(html_text: str) -> str:
+    """Non-breaking spaces so that '12,5 %', '< 5' or '31 xã' never wrap across lines (text only, not tags)."""
+    parts = _TAG_OR_RAW.split(html_text)
+    for i in range(0, len(parts), 2):  # even parts are text between tags
+        parts[i] = _BEFORE_NUMBER.sub(rf"\1{NBSP}", _AFTER_NUMBER.sub(rf"\1{NBSP}", parts[i]))
+    return "".join(parts)
+
+
+def extract_provenance(nb) -> str | None:
+    """The machine-readable provenance a notebook displayed (JSON text), for the page's <meta>."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if PROVENANCE_MIMETYPE in data:
+                value = data[PROVENANCE_MIMETYPE]
+                return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return None
+
+
+def vietnamese_title(title: str, period: str | None) -> str:
+    """The page title with the period code ('2021-Q4') written out ('Quý IV/2021 (01/10–31/12/2021)')."""
+    return title.replace(period, label_period(period)) if period else title
+
+
 def export_html(nb, exporter: HTMLExporter, title: str) -> str:
-    """The brief's HTML, with its title in <title>."""
+    """The brief's HTML: title, document frame (settings file), provenance <meta>, bound units."""
     nb = drop_stderr(nb)
-    nb.metadata["title"] = title
+    parameters = dict(nb.metadata.get("papermill", {}).get("parameters", {}))
+    period = parameters.get("period")
+    nb.metadata["title"] = vietnamese_title(title, period)
+    frame = build_frame(parameters)
+    frame["period"] = str(period) if period else ""
+    nb.metadata["brief_frame"] = frame
+    provenance = extract_provenance(nb)
+    if provenance:
+        nb.metadata["provenance_json"] = provenance
+        nb.metadata["synthetic"] = bool(json.loads(provenance).get("synthetic"))
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return bind_units(body)
 
 
 def render_index(

@@ -48,7 +48,7 @@ COLUMN_LABELS: dict[str, str] = {
     "data_agrees": "Số liệu có khớp?",
     "term": "Yếu tố",
     "odds_ratio": "Tỷ số chênh",
-    "pp_change": "Thay đổi tỷ lệ trễ (điểm %)",
+    "pp_change": "Thay đổi tỷ lệ trễ (điểm phần trăm)",
     "error": "Lỗi",
 }
 
@@ -75,7 +75,7 @@ TOPIC_LABELS: dict[str, str] = {
 POLARITY_LABELS: dict[str, str] = {"positive": "khen", "negative": "phê bình"}
 
 TERM_LABELS: dict[str, str] = {
-    "online_share": "Tỷ lệ trực tuyến (+10 điểm %)",
+    "online_share": "Tỷ lệ trực tuyến (+10 điểm phần trăm)",
     "dossiers_per_officer_day": "Khối lượng (+10 hồ sơ/cán bộ/ngày)",
     "concurrent_share": "Kiêm nhiệm (toàn bộ so với chuyên trách)",
 }
@@ -91,6 +91,42 @@ FUNNEL_LABELS: dict[str, str] = {
     "low": "thấp hơn giới hạn kiểm soát",
     "within": "trong giới hạn kiểm soát",
 }
+
+
+TERRAIN_LABELS: dict[str, str] = {
+    "island": "xã cù lao giữa sông Hồng (đi lại qua sông)",
+    "mountain": "xã miền núi",
+    "plain": "xã đồng bằng",
+}
+
+ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def label_period(period: str) -> str:
+    """'2021-Q4' → 'Quý IV/2021 (01/10–31/12/2021)'; '2021-10' → 'Tháng 10/2021'; else as is."""
+    text = str(period)
+    try:
+        if "Q" in text.upper():
+            p = pd.Period(text.upper().replace("-", ""), freq="Q")
+            return (
+                f"Quý {ROMAN_QUARTERS[p.quarter]}/{p.year} "
+                f"({p.start_time:%d/%m}–{p.end_time:%d/%m/%Y})"
+            )
+        p = pd.Period(text, freq="M")
+    except (ValueError, TypeError):
+        return text
+    return f"Tháng {p.month}/{p.year}"
+
+
+def label_month(value: object) -> str:
+    """A month as chart axes show it: 'T10/2021'."""
+    p = pd.Period(value, freq="M")
+    return f"T{p.month}/{p.year}"
+
+
+def label_terrain(terrain: object) -> str:
+    """Vietnamese description of a unit's terrain (island, mountain), '' when unknown."""
+    return TERRAIN_LABELS.get(str(terrain), "")
 
 
 def label_column(name: str) -> str:
