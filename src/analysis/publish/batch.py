@@ -26,7 +26,12 @@ from tqdm import tqdm
 from analysis.errors import UserError
 from analysis.paths import NOTEBOOKS_DIR
 from analysis.publish import cache as brief_cache
-from analysis.publish.html import export_html, make_exporter, render_index
+from analysis.publish.html import (
+    export_html,
+    make_exporter,
+    read_rank_uncertainty,
+    render_index,
+)
 from analysis.reference.units import display_name, units_2021
 from analysis.report import tables
 from analysis.text import slugify
@@ -319,6 +324,7 @@ def build_briefs(
             overview_result,
             bool(manifest.get("synthetic")),
             str(conventions.iloc[0]) if len(conventions) else None,
+            uncertainty=read_rank_uncertainty(processed_dir, period),
         ),
         encoding="utf-8",
     )
