@@ -71,7 +71,7 @@ display(
     Markdown(
         narrative.nfc(
             f"Bản tin tóm tắt kết quả giải quyết thủ tục hành chính của {name} trong "
-            f"{label_period(period).lower()}, "
+            f"{label_period(period, capital=False)}, "
             f"so với {int(ranks['n_ranked'].get('late_rate', 31))} xã, thị trấn của huyện Ba Vì. "
             f"Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**. "
             + describe_unit_context(commune_code, row.get("officers_on_desk"))

@@ -263,6 +263,7 @@ class TestVietnameseLabels:
 
         assert label_period("2021-Q4") == "Quý IV/2021 (01/10–31/12/2021)"
         assert label_period("2022-Q1") == "Quý I/2022 (01/01–31/03/2022)"
+        assert label_period("2021-Q4", capital=False).startswith("quý IV/2021")
 
     def test_a_month_on_a_chart_axis_reads_t10_2021(self):
         from analysis.report.labels import label_month

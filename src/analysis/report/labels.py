@@ -102,9 +102,15 @@ TERRAIN_LABELS: dict[str, str] = {
 ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
 
 
-def label_period(period: str) -> str:
-    """'2021-Q4' → 'Quý IV/2021 (01/10–31/12/2021)'; '2021-10' → 'Tháng 10/2021'; else as is."""
+def label_period(period: str, capital: bool = True) -> str:
+    """'2021-Q4' → 'Quý IV/2021 (01/10–31/12/2021)'; '2021-10' → 'Tháng 10/2021'; else as is.
+
+    `capital=False` gives the form used inside a sentence ('quý IV/2021 (…)').
+    """
     text = str(period)
+    if not capital:
+        label = label_period(text)
+        return label[:1].lower() + label[1:]
     try:
         if "Q" in text.upper():
             p = pd.Period(text.upper().replace("-", ""), freq="Q")
