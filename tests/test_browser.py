@@ -216,7 +216,11 @@ def test_printed_on_a4_with_the_synthetic_warning_on_every_page(site, tmp_path, 
     for number, text in enumerate(texts[:-1], start=1):
         lines = [line.strip() for line in text.splitlines() if line.strip()]
         last = [line for line in lines if "MÔ PHỎNG" not in line][-1:]
-        assert not (last and last[0] in titles), (number, last)
+        # a wrapped heading prints over several lines: any long piece of one counts
+        assert not (last and len(last[0]) >= 6 and any(last[0] in t for t in titles)), (
+            number,
+            last,
+        )
     if name == "09640":
         ARTIFACTS.mkdir(exist_ok=True)
         shutil.copy(pdf, ARTIFACTS / "brief_09640.pdf")

@@ -376,9 +376,12 @@ def render_index(
         "diện tích. Nguồn vị trí: mô tả địa giới công khai và các nhóm xã sáp nhập năm 2025, ghi "
         "trong tệp tile_grid.csv. Bấm vào một ô để mở bản tin của đơn vị.</p>"
     )
-    lines.append("<h2>Các xã, thị trấn (bấm tiêu đề cột để sắp xếp)</h2>")
+    lines.append("<h2>Các xã, thị trấn</h2>")
+    lines.append(
+        '<p class="map-note">Bấm tiêu đề cột để sắp xếp; bấm tên đơn vị để mở bản tin.</p>'
+    )
     heads = [
-        ("Đơn vị", "text"),
+        ("Đơn vị (bấm tên để mở bản tin)", "text"),
         ("Hồ sơ tiếp nhận", "number"),
         ("Tỷ lệ trễ hạn", "number"),
         ("Xếp hạng trễ hạn (1 = tốt nhất)", "number"),
@@ -389,7 +392,7 @@ def render_index(
         heads.append(("Khoảng xếp hạng 95\u00a0%", "number"))
     if has["p_worst_third"]:
         heads.append(("Xác suất thuộc 1/3 kém nhất", "number"))
-    heads += [("Tỷ lệ trực tuyến", "number"), ("Bản tin", "text")]
+    heads.append(("Tỷ lệ trực tuyến", "number"))
     lines.append('<div class="scroll-x"><table class="sortable"><thead><tr>')
     for i, (name, kind) in enumerate(heads):
         sort = ' aria-sort="ascending"' if i == 3 else ""
@@ -399,15 +402,16 @@ def render_index(
         rows.sort_values(["rank", "commune_name"], na_position="last") if "rank" in rows else rows
     )
     for row in ordered.itertuples(index=False):
+        name = e(str(row.commune_name))
         if row.status == "failed":
-            link = f"lỗi: {e(str(row.error))}"
+            unit = f"{name} — lỗi: {e(str(row.error))}"
         else:
-            link = f'<a href="{e(str(row.html))}">mở bản tin</a>'
+            unit = f'<a href="{e(str(row.html))}">{name}</a>'
         received = "—" if pd.isna(row.received) else f"{int(row.received):,}".replace(",", ".")
         rank = "—" if pd.isna(row.rank) else f"{int(row.rank)}/{int(row.n_ranked)}"
         css = ' class="failed"' if row.status == "failed" else ""
         cells = [
-            f'<td data-value="{e(str(row.commune_name))}">{e(str(row.commune_name))}</td>',
+            f'<td data-value="{name}">{unit}</td>',
             f'<td class="num" data-value="{_num(row.received)}">{received}</td>',
             f'<td class="num" data-value="{_num(row.late_rate)}">{e(format_percent(row.late_rate))}</td>',
             f'<td class="num" data-value="{_num(row.rank)}">{rank}</td>',
@@ -427,7 +431,6 @@ def render_index(
             )
         cells += [
             f'<td class="num" data-value="{_num(row.online_share)}">{e(format_percent(row.online_share))}</td>',
-            f'<td data-value="{e(str(row.commune_code))}">{link}</td>',
         ]
         lines.append(f"<tr{css}>{''.join(cells)}</tr>")
     lines += ["</tbody></table></div>", render_recipients(frame), "</main>"]
