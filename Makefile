@@ -34,11 +34,11 @@ endif
 
 install: $(STAMP) ## create the environment (.venv or the active conda env) from the lock file
 
-system-deps: ## install Debian's chromium and fonts for the browser test (needs root; skipped when present)
-	@if command -v chromium > /dev/null; then echo "chromium: $$(command -v chromium)"; \
+system-deps: ## install Debian's chromium, fonts and poppler-utils (pdftotext) for the browser test (needs root; skipped when present)
+	@if command -v chromium > /dev/null && command -v pdftotext > /dev/null; then echo "chromium: $$(command -v chromium); pdftotext: $$(command -v pdftotext)"; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get > /dev/null; then \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core > /dev/null && echo "installed chromium"; \
-	else echo "chromium missing and not root: the browser test will be skipped"; fi
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core poppler-utils > /dev/null && echo "installed chromium, poppler-utils"; \
+	else echo "chromium or poppler-utils missing and not root: the browser tests will be skipped"; fi
 
 data: install ## generate the synthetic dataset (if data/raw has no exports) and clean it
 	$(PYTHON) -m analysis run --until clean $(ARGS)
@@ -48,6 +48,9 @@ briefs: install ## the whole job: demo data if needed, clean, analyse, publish e
 
 test: install system-deps ## run the whole test suite
 	$(PYTHON) -m pytest $(ARGS)
+
+screenshots: install system-deps ## regenerate docs/screenshots/brief-{desktop,phone,print-page1}.png from a built brief (after make briefs)
+	$(PYTHON) -m analysis.publish.screenshots $(ARGS)
 
 lint: install ## ruff lint and format check (code and notebooks)
 	$(PYTHON) -m ruff check .
@@ -70,4 +73,4 @@ lock: ## refresh requirements.lock from pyproject.toml (needs the network)
 clean-outputs: ## delete generated data and reports (raw data is never touched)
 	rm -rf data/processed/* data/processed/.lock reports/* reports/.build data/raw/demo
 
-.PHONY: help install system-deps data briefs test lint format lab bench lock clean-outputs
+.PHONY: help install system-deps data briefs test screenshots lint format lab bench lock clean-outputs

@@ -33,11 +33,13 @@ from analysis.report.labels import (
     POLARITY_LABELS,
     label_columns,
     label_convention,
+    label_period,
     label_topic,
 )
-from analysis.report.provenance import build_provenance, format_provenance, is_synthetic
+from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
 
 manifest = tables.read_json(processed_dir, "manifest.json")
+figures.mark_synthetic(is_synthetic(manifest))
 indicators = tables.select_period(
     tables.read_table(processed_dir, "indicators_period.parquet"), period
 )
@@ -62,7 +64,7 @@ rank_intervals = (
 check = tables.read_table(processed_dir, "meeting_check.parquet")
 
 # %%
-display(Markdown(f"# Tổng quan cải cách hành chính huyện Ba Vì — {period}"))
+display(Markdown(f"# Tổng quan cải cách hành chính huyện Ba Vì — {label_period(period)}"))
 if is_synthetic(manifest):
     display(
         HTML(
@@ -85,12 +87,12 @@ display(
 
 # %%
 display(
-    figures.png_image(
+    figures.chart_image(
         figures.plot_ranked_bars(communes, "late_rate", title="Tỷ lệ trễ hạn (thấp là tốt)")
     )
 )
 display(
-    figures.png_image(
+    figures.chart_image(
         figures.plot_ranked_bars(
             communes, "online_share", title="Tỷ lệ hồ sơ trực tuyến (cao là tốt)"
         )
@@ -123,7 +125,7 @@ display(HTML(label_columns(shown).to_html(index=False, escape=True, classes="bri
 # ## Biểu đồ phễu: tỷ lệ trễ hạn đã điều chỉnh theo cơ cấu lĩnh vực
 
 # %%
-display(figures.png_image(figures.plot_funnel(risk, curve)))
+display(figures.chart_image(figures.plot_funnel(risk, curve)))
 flagged = risk[risk["outside_95"] == "high"].sort_values("adjusted_rate", ascending=False)
 display(
     Markdown(
@@ -187,7 +189,7 @@ else:
 
 # %%
 display(Markdown(narrative.nfc(stats_view.LIMITS_TEXT)))
-display(figures.png_image(figures.plot_effects(effects)))
+display(figures.chart_image(figures.plot_effects(effects)))
 display(
     Markdown(
         narrative.nfc(
@@ -218,13 +220,13 @@ else:
 
 # %%
 display(
-    figures.png_image(
+    figures.chart_image(
         stats_view.plot_monthly_with_intervals(
             district_months, "Tỷ lệ trễ hạn toàn huyện theo tháng"
         )
     )
     if "late_rate_low" in district_months
-    else figures.png_image(
+    else figures.chart_image(
         figures.plot_monthly_trend(
             district_months, district_months.iloc[0:0], convention, "Toàn huyện"
         )
@@ -257,9 +259,7 @@ else:
 
 # %%
 display(
-    Markdown(
-        format_provenance(
-            build_provenance(manifest, {"period": period, "late_rate_convention": convention})
-        )
+    provenance_note(
+        build_provenance(manifest, {"period": period, "late_rate_convention": convention})
     )
 )

@@ -34,15 +34,17 @@ from analysis.report import (
     recommendations,
     tables,
 )
-from analysis.report.labels import label_columns, label_convention
-from analysis.report.provenance import build_provenance, format_provenance, is_synthetic
+from analysis.report.frame import describe_unit_context
+from analysis.report.labels import label_columns, label_convention, label_period
+from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
 
 manifest = tables.read_json(processed_dir, "manifest.json")
+figures.mark_synthetic(is_synthetic(manifest))
 indicators = tables.read_table(processed_dir, "indicators_period.parquet")
 row = tables.require_commune(indicators, commune_code, period)
 name = display_name(commune_code)
 title_name = name[0].upper() + name[1:]
-period_text = narrative.format_period(period)
+period_text = label_period(period)
 period_start = row["period_start"]
 district = indicators[
     (indicators["commune_code"] == "district") & (indicators["period"] == period)
@@ -97,7 +99,8 @@ display(
         narrative.nfc(
             f"Bản tin tóm tắt kết quả giải quyết thủ tục hành chính của {name} trong "
             f"{period_text}, so với {int(ranks['n_ranked'].get('late_rate', 31))} xã, thị trấn "
-            f"của huyện Ba Vì. Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**."
+            f"của huyện Ba Vì. Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**. "
+            + describe_unit_context(commune_code, row.get("officers_on_desk"))
         )
     )
 )
@@ -135,6 +138,12 @@ if yardstick_applies("points_766_3_3", period_start):
 display(Markdown(narrative.nfc("\n".join(bullets))))
 
 # %% [markdown]
+# ## Kiến nghị
+
+# %%
+display(Markdown("\n".join(f"{i}. {item['text']}" for i, item in enumerate(advice, start=1))))
+
+# %% [markdown]
 # ## Kết quả giải quyết theo lĩnh vực (mẫu Biểu 06, Thông tư 01/2020/TT-VPCP)
 
 # %%
@@ -160,7 +169,7 @@ display(
 )
 display(Markdown(official_table.describe_missing_comparisons(comparisons)))
 display(
-    figures.png_image(
+    figures.chart_image(
         figures.plot_online_share_by_month(
             commune_months, district_months, meeting_dates, unit_name(commune_code)
         )
@@ -173,7 +182,7 @@ display(Markdown(narrative.describe_counter_only(counter_only)))
 
 # %%
 display(Markdown(narrative.describe_funnel(risk, convention)))
-display(figures.png_image(figures.plot_funnel(risk_all, curve, commune_code)))
+display(figures.chart_image(figures.plot_funnel(risk_all, curve, commune_code)))
 
 # %% [markdown]
 # ## Diễn biến theo tháng
@@ -181,7 +190,7 @@ display(figures.png_image(figures.plot_funnel(risk_all, curve, commune_code)))
 # %%
 display(Markdown(narrative.describe_trend(commune_months)))
 display(
-    figures.png_image(
+    figures.chart_image(
         figures.plot_monthly_trend(
             commune_months, district_months, convention, unit_name(commune_code)
         )
@@ -239,12 +248,6 @@ display(
     )
 )
 
-# %% [markdown]
-# ## Kiến nghị
-
-# %%
-display(Markdown("\n".join(f"{i}. {item['text']}" for i, item in enumerate(advice, start=1))))
-
 # %%
 provenance = build_provenance(
     manifest,
@@ -255,4 +258,4 @@ provenance = build_provenance(
     },
     set(commune_dossiers["source_file"].dropna()),
 )
-display(Markdown(format_provenance(provenance)))
+display(provenance_note(provenance))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.report import narrative
+from analysis.report.labels import label_period, label_period_short
 from analysis.report.official_table import (
     TOTAL_LABEL,
     build_official_table,
@@ -27,10 +27,10 @@ class TestFormatPeriod:
         ],
     )
     def test_periods_read_as_officials_write_them(self, label, text):
-        assert narrative.format_period(label) == text
+        assert label_period(label) == text
 
     def test_short_month_for_chart_axes(self):
-        assert narrative.format_period_short("2021-10") == "T10/2021"
+        assert label_period_short("2021-10") == "T10/2021"
 
 
 def dossier(field, received, due, completed=None, status="resolved", outcome="on_time", **kw):

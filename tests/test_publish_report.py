@@ -205,3 +205,220 @@ class TestCacheAndIndex:
         assert '<html lang="vi">' in page and 'href="09640-xa-phong-van.html"' in page
         assert "&lt;b&gt;x&lt;/b&gt;" in page and "&lt;unknown&gt;" in page
         assert "DỮ LIỆU MÔ PHỎNG" in page
+
+
+class TestVietnameseLabels:
+    def test_a_quarter_is_written_out_with_its_dates(self):
+        from analysis.report.labels import label_period
+
+        assert label_period("2021-Q4") == "Quý IV/2021 (01/10–31/12/2021)"
+        assert label_period("2022-Q1") == "Quý I/2022 (01/01–31/03/2022)"
+        assert label_period("2021-Q4", capital=False).startswith("quý IV/2021")
+
+    def test_a_month_on_a_chart_axis_reads_t10_2021(self):
+        from analysis.report.labels import label_month
+
+        assert label_month("2021-10") == "T10/2021"
+        assert label_month(pd.Timestamp("2021-03-01")) == "T3/2021"
+
+    def test_percentage_point_changes_are_written_out(self):
+        assert "điểm phần trăm" in label_columns(pd.DataFrame(columns=["pp_change"])).columns[0]
+
+    def test_numbers_stay_on_the_line_of_their_unit_but_tags_are_untouched(self):
+        from analysis.publish.html import bind_units
+
+        text = bind_units(
+            '<p class="a 5 %">12,5 % của 31 xã; &lt; 5 hồ sơ</p><style>a{b:1 %}</style>'
+        )
+        assert "12,5\u00a0%" in text and "31\u00a0xã" in text and "&lt;\u00a05\u00a0hồ sơ" in text
+        assert 'class="a 5 %"' in text and "b:1 %" in text
+
+
+class TestDocumentFrame:
+    def test_the_settings_file_overrides_only_what_it_sets(self, tmp_path):
+        from analysis.report.settings import load_report_settings
+
+        path = tmp_path / "s.toml"
+        path.write_text('[issuer]\noffice = "VĂN PHÒNG UBND"\n[dates]\nissue_date = "2022-01-10"\n')
+        settings = load_report_settings(path)
+        assert settings["issuer"]["office"] == "VĂN PHÒNG UBND"
+        assert settings["issuer"]["parent"] == "UBND HUYỆN BA VÌ"
+        assert settings["dates"]["timezone"] == "Asia/Ho_Chi_Minh"
+
+    def test_the_issue_line_uses_the_configured_date(self, tmp_path):
+        from analysis.report.settings import format_issue_line, load_report_settings
+
+        path = tmp_path / "s.toml"
+        path.write_text('[dates]\nissue_date = "2022-01-05"\n')
+        assert format_issue_line(load_report_settings(path)) == "Ba Vì, ngày 05 tháng 01 năm 2022"
+
+    def test_the_repository_settings_file_is_valid_and_documents_the_2025_change(self):
+        from analysis.report.settings import SETTINGS_FILE, load_report_settings
+
+        settings = load_report_settings(SETTINGS_FILE)
+        assert settings["recipients"]["commune"] and settings["recipients"]["district"]
+        assert "1/7/2025" in SETTINGS_FILE.read_text(encoding="utf-8")
+
+    def test_a_commune_brief_names_its_chairman_among_the_recipients_and_links_back(self):
+        from analysis.report.frame import build_frame
+
+        frame = build_frame({"commune_code": "09640", "period": "2021-Q4"})
+        assert any("xã Phong Vân" in line for line in frame["recipients"])
+        assert [link["href"] for link in frame["links"]] == ["index.html", "tong-quan-huyen.html"]
+
+    @pytest.mark.parametrize(
+        ("code", "word"), [("09661", "cù lao"), ("09709", "miền núi"), ("09640", "đồng bằng")]
+    )
+    def test_the_unit_context_names_its_terrain_and_desk_officers(self, code, word):
+        from analysis.report.frame import describe_unit_context
+
+        text = describe_unit_context(code, 3.0)
+        assert word in text and "3\u00a0cán bộ" in text
+
+    def test_local_time_is_vietnam_time(self):
+        from analysis.report.provenance import format_local_time
+
+        assert format_local_time("2021-12-31T20:30:00+00:00") == "03:30 ngày 01/01/2022"
+
+
+class TestProvenanceNote:
+    MANIFEST = {
+        "synthetic": True,
+        "created_at": "2021-12-31T01:00:00+00:00",
+        "code_version": "abc1234",
+        "files": [
+            {"path": "dossiers/a.csv", "sha256": "f" * 64, "kind": "dossiers"},
+            {"path": "officers/r.xlsx", "sha256": "e" * 64, "kind": "officers"},
+        ],
+    }
+
+    def test_the_page_shows_a_short_vietnamese_note_and_the_metadata_keeps_the_checksums(self):
+        import json
+
+        from analysis.report.provenance import (
+            PROVENANCE_MIMETYPE,
+            build_provenance,
+            provenance_note,
+        )
+
+        bundle = provenance_note(
+            build_provenance(self.MANIFEST, {"commune_code": "09640"})
+        )._repr_mimebundle_()
+        note = bundle["text/markdown"]
+        assert "Nguồn số liệu" in note and "a.csv" in note and "08:00 ngày 31/12/2021" in note
+        assert "f" * 12 not in note and "commune_code" not in note
+        record = json.loads(bundle[PROVENANCE_MIMETYPE])
+        assert record["raw_files"][0]["sha256"] == "f" * 64
+        assert record["synthetic"] is True and record["timezone"] == "Asia/Ho_Chi_Minh"
+
+
+class TestChartsForPhonesAndPrint:
+    FRAME = pd.DataFrame(
+        {
+            "commune_code": ["09640", "09625"],
+            "commune_name": ["Phong Vân", "Phú Cường"],
+            "late_rate": [0.1, 0.2],
+        }
+    )
+
+    def test_no_chart_text_is_smaller_than_the_phone_minimum(self):
+        figure = figures.plot_ranked_bars(self.FRAME, "late_rate", "09640")
+        figure.canvas.draw()
+        sizes = [t.get_fontsize() for t in figure.findobj(lambda o: hasattr(o, "get_fontsize"))]
+        assert min(sizes) >= figures.SMALL
+        assert figure.get_figwidth() <= figures.WIDTH
+
+    def test_synthetic_charts_carry_a_watermark_and_real_ones_do_not(self):
+        try:
+            figures.mark_synthetic(True)
+            marked = figures.plot_ranked_bars(self.FRAME, "late_rate", "09640")
+            figures.figure_to_svg(marked)
+            figures.mark_synthetic(False)
+            plain = figures.plot_ranked_bars(self.FRAME, "late_rate", "09640")
+            figures.figure_to_svg(plain)
+        finally:
+            figures.mark_synthetic(False)
+        assert [t.get_text() for t in marked.texts] == ["MÔ PHỎNG"]
+        assert plain.texts == []
+
+    def test_the_svg_is_the_same_bytes_each_time_and_has_no_date(self):
+        first = figures.figure_to_svg(figures.plot_ranked_bars(self.FRAME, "late_rate", "09640"))
+        second = figures.figure_to_svg(figures.plot_ranked_bars(self.FRAME, "late_rate", "09640"))
+        assert first == second and "<dc:date>" not in first and "viewBox" in first
+
+    def test_monthly_axis_uses_vietnamese_month_labels(self):
+        months = pd.DataFrame(
+            {"period": ["2021-10", "2021-11", "2021-12"], "late_rate": [0.1, 0.2, 0.1]}
+        )
+        figure = figures.plot_monthly_trend(
+            months, months.iloc[0:0], "late_rate_resolved", "Phong Vân"
+        )
+        figure.canvas.draw()
+        labels = [t.get_text() for t in figure.axes[0].get_xticklabels()]
+        assert labels == ["T10/2021", "T11/2021", "T12/2021"]
+
+
+class TestIndexDashboard:
+    def rows(self) -> pd.DataFrame:
+        from analysis.reference.units import units_2021
+
+        units = units_2021()
+        n = len(units)
+        return pd.DataFrame(
+            {
+                "commune_code": units["code"],
+                "commune_name": units["name"],
+                "received": np.arange(n) + 100,
+                "late_rate": np.linspace(0.02, 0.3, n),
+                "rank": np.arange(n) + 1.0,
+                "n_ranked": float(n),
+                "online_share": np.linspace(0.6, 0.3, n),
+                "status": "built",
+                "html": [f"{c}.html" for c in units["code"]],
+                "error": None,
+            }
+        )
+
+    def test_the_tile_grid_places_each_of_the_31_units_once_and_names_its_source(self):
+        from analysis.publish.html import read_tile_grid
+        from analysis.reference.units import units_2021
+
+        grid = read_tile_grid()
+        assert sorted(grid["code"]) == sorted(units_2021()["code"])
+        assert not grid.duplicated(["col", "row"]).any()
+        assert grid["source"].str.len().gt(20).all()
+
+    def test_the_index_has_two_maps_a_sortable_table_and_says_what_rank_1_means(self):
+        page = render_index("2021-Q4", self.rows(), None, synthetic=False)
+        assert page.count('<figure class="tile-map"') == 2 and page.count('<g class="tile"') == 62
+        assert 'class="sortable"' in page and "<script>" in page
+        assert "thứ 1 là đơn vị có tỷ lệ trễ hạn thấp nhất" in page
+        assert "vị trí tương đối, gần đúng" in page
+        assert "Quý IV/2021" in page and "Chưa có khoảng bất định" in page
+        assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+    def test_the_index_shows_uncertainty_when_the_analysis_provides_it(self):
+        rows = self.rows()
+        uncertainty = pd.DataFrame(
+            {
+                "commune_code": rows["commune_code"],
+                "late_rate_shrunk": rows["late_rate"] * 0.9,
+                "rank_low": 1,
+                "rank_high": 20,
+                "p_worst_third": 0.25,
+            }
+        )
+        page = render_index("2021-Q4", rows, None, synthetic=False, uncertainty=uncertainty)
+        assert "Khoảng xếp hạng 95" in page and "1–20" in page
+        assert "Xác suất thuộc 1/3 kém nhất" in page and "25\u00a0%" in page
+        assert "Chưa có khoảng bất định" not in page
+
+    def test_uncertainty_columns_are_found_under_their_likely_names(self):
+        from analysis.publish.html import pick_uncertainty_columns
+
+        frame = pd.DataFrame({"commune_code": ["a"], "rank_lower": [1], "prob_worst_third": [0.3]})
+        assert list(pick_uncertainty_columns(frame).columns) == [
+            "commune_code",
+            "rank_low",
+            "p_worst_third",
+        ]

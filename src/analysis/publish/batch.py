@@ -42,10 +42,15 @@ from analysis.errors import UserError
 from analysis.outputs import clear_leftovers, folder_lock, verify_processed_set
 from analysis.paths import NOTEBOOKS_DIR
 from analysis.publish import cache as brief_cache
-from analysis.publish.html import export_html, make_exporter, render_index
+from analysis.publish.html import (
+    export_html,
+    make_exporter,
+    read_rank_uncertainty,
+    render_index,
+)
 from analysis.reference.units import display_name, units_2021
 from analysis.report import tables
-from analysis.report.narrative import format_period_short
+from analysis.report.labels import label_period_short
 from analysis.text import slugify
 
 BRIEF_NOTEBOOK = "20_commune_brief.py"
@@ -103,7 +108,7 @@ def unit_title(code: str, period: str) -> str:
         name = display_name(code)
     except (KeyError, ValueError):
         name = code
-    return f"Bản tin CCHC {name} — {format_period_short(period)}"
+    return f"Bản tin CCHC {name} — {label_period_short(period)}"
 
 
 def format_error(error: BaseException) -> str:
@@ -379,7 +384,7 @@ def _build_period(
                 {"period": period, "processed_dir": str(processed_dir)},
                 out / "tong-quan-huyen.html",
                 build / "notebooks" / "tong-quan-huyen.ipynb",
-                f"Tổng quan CCHC huyện Ba Vì — {format_period_short(period)}",
+                f"Tổng quan CCHC huyện Ba Vì — {label_period_short(period)}",
             )
         )
 
@@ -485,6 +490,7 @@ def _build_period(
             overview_result,
             bool(manifest.get("synthetic")),
             str(conventions.iloc[0]) if len(conventions) else None,
+            uncertainty=read_rank_uncertainty(processed_dir, period),
         ),
         index,
         build,

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import html
+import json
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from analysis.report.labels import label_convention
+from analysis.report.frame import build_frame
+from analysis.report.labels import label_convention, label_period
 from analysis.report.narrative import format_percent
+from analysis.report.provenance import PROVENANCE_MIMETYPE
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -43,12 +48,254 @@ def drop_stderr(nb):
     return nb
 
 
+NBSP = "\u00a0"
+UNIT_WORDS = "%|‰|hồ sơ|ngày|cán bộ|điểm|tệp|tháng|năm|xã|đơn vị|thủ tục|lần|giờ|phút"
+_AFTER_NUMBER = re.compile(rf"(\d) (?=(?:{UNIT_WORDS})(?![\w]))")
+_BEFORE_NUMBER = re.compile(r"(&lt;|&gt;|≤|≥|<|>|±|~) (?=\d)")
+_TAG_OR_RAW = re.compile(r"(<style.*?</style>|<script.*?</script>|<[^>]*>)", re.S | re.I)
+
+
+def bind_units(html_text: str) -> str:
+    """Non-breaking spaces so that '12,5 %', '< 5' or '31 xã' never wrap across lines (text only, not tags)."""
+    parts = _TAG_OR_RAW.split(html_text)
+    for i in range(0, len(parts), 2):  # even parts are text between tags
+        parts[i] = _BEFORE_NUMBER.sub(rf"\1{NBSP}", _AFTER_NUMBER.sub(rf"\1{NBSP}", parts[i]))
+    return "".join(parts)
+
+
+def extract_provenance(nb) -> str | None:
+    """The machine-readable provenance a notebook displayed (JSON text), for the page's <meta>."""
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if PROVENANCE_MIMETYPE in data:
+                value = data[PROVENANCE_MIMETYPE]
+                return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return None
+
+
+def vietnamese_title(title: str, period: str | None) -> str:
+    """The page title with the period code ('2021-Q4') written out ('Quý IV/2021 (01/10–31/12/2021)')."""
+    return title.replace(period, label_period(period)) if period else title
+
+
 def export_html(nb, exporter: HTMLExporter, title: str) -> str:
-    """The brief's HTML, with its title in <title>."""
+    """The brief's HTML: title, document frame (settings file), provenance <meta>, bound units."""
     nb = drop_stderr(nb)
-    nb.metadata["title"] = title
+    parameters = dict(nb.metadata.get("papermill", {}).get("parameters", {}))
+    period = parameters.get("period")
+    nb.metadata["title"] = vietnamese_title(title, period)
+    frame = build_frame(parameters)
+    frame["period"] = str(period) if period else ""
+    nb.metadata["brief_frame"] = frame
+    provenance = extract_provenance(nb)
+    if provenance:
+        nb.metadata["provenance_json"] = provenance
+        nb.metadata["synthetic"] = bool(json.loads(provenance).get("synthetic"))
     body, _ = exporter.from_notebook_node(nb)
-    return body
+    return bind_units(body)
+
+
+UNCERTAINTY_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "late_rate_shrunk": (
+        "late_rate_shrunk",
+        "shrunk_late_rate",
+        "shrunk_rate",
+        "late_rate_eb",
+        "eb_rate",
+    ),
+    "rank_low": ("rank_low", "rank_lower", "rank_lo", "rank_ci_low", "rank_interval_low"),
+    "rank_high": ("rank_high", "rank_upper", "rank_hi", "rank_ci_high", "rank_interval_high"),
+    "p_worst_third": (
+        "p_worst_third",
+        "prob_worst_third",
+        "probability_worst_third",
+        "worst_third_probability",
+    ),
+}
+UNCERTAINTY_SOURCES = (
+    "indicator_ranks.parquet",
+    "rank_uncertainty.parquet",
+    "risk_adjusted.parquet",
+)
+TILE_GRID = Path(__file__).resolve().parent.parent / "reference" / "data" / "tile_grid.csv"
+LATE_COLOURS = ("#fdeee8", "#f8c6b3", "#ee8f74", "#d4523d", "#a32020")
+ONLINE_COLOURS = ("#eaf2f8", "#bcd6ea", "#80b0d6", "#3f81b9", "#1b4f86")
+TILE = 100  # SVG units per tile; the map is drawn 7 tiles wide
+
+
+def pick_uncertainty_columns(frame: pd.DataFrame) -> pd.DataFrame:
+    """The uncertainty columns a table holds, renamed to this module's names (none: no columns)."""
+    found = {}
+    for name, candidates in UNCERTAINTY_CANDIDATES.items():
+        for candidate in candidates:
+            if candidate in frame.columns:
+                found[candidate] = name
+                break
+    return frame[["commune_code", *found]].rename(columns=found)
+
+
+def read_rank_uncertainty(processed_dir: str | Path, period: str) -> pd.DataFrame | None:
+    """Shrunk late rates, rank intervals, P(worst third) per unit when the analysis provides them.
+
+    The statistics work (issue #11) adds them; until then this returns None and the index says so.
+    """
+    from analysis.report import tables
+
+    merged = None
+    for name in UNCERTAINTY_SOURCES:
+        path = Path(processed_dir) / name
+        if not path.exists():
+            continue
+        frame = tables.select_period(pd.read_parquet(path), period)
+        if "indicator" in frame.columns:
+            frame = frame[frame["indicator"] == "late_rate"]
+        picked = pick_uncertainty_columns(frame.drop_duplicates("commune_code"))
+        if picked.shape[1] <= 1:
+            continue
+        if merged is None:
+            merged = picked
+        else:
+            new = [c for c in picked.columns if c not in merged.columns]
+            merged = merged.merge(picked[["commune_code", *new]], on="commune_code", how="outer")
+    return merged
+
+
+def read_tile_grid() -> pd.DataFrame:
+    """Tile-map positions of the 31 units (approximate relative positions; the file names its sources)."""
+    return pd.read_csv(TILE_GRID, dtype={"code": str})
+
+
+def colour_bins(values: pd.Series, colours: tuple[str, ...]) -> tuple[list[float], list[str]]:
+    """Equal-width bins between the smallest and the largest value: edges and a colour per unit."""
+    finite = values.dropna()
+    if finite.empty:
+        return [], ["#e5e8eb"] * len(values)
+    low, high = float(finite.min()), float(finite.max())
+    step = (high - low) / len(colours) or 1.0
+    edges = [low + step * i for i in range(len(colours) + 1)]
+
+    def pick(v):
+        if pd.isna(v):
+            return "#e5e8eb"
+        return colours[min(int((float(v) - low) / step), len(colours) - 1)]
+
+    return edges, [pick(v) for v in values]
+
+
+def render_tile_map(
+    rows: pd.DataFrame, value_column: str, title: str, colours: tuple[str, ...]
+) -> str:
+    """An inline SVG tile map (grid cartogram): one square per unit, coloured by a rate, with a legend."""
+    e = html.escape
+    grid = read_tile_grid()
+    data = grid.merge(
+        rows, left_on="code", right_on="commune_code", how="left", suffixes=("", "_row")
+    )
+    values = data[value_column] if value_column in data else pd.Series([np.nan] * len(data))
+    edges, fills = colour_bins(values, colours)
+    n_cols, n_rows = int(grid["col"].max()) + 1, int(grid["row"].max()) + 1
+    legend_h = 70
+    width, height = n_cols * TILE, n_rows * TILE + legend_h
+    parts = [
+        f'<figure class="tile-map" data-indicator="{e(value_column)}">',
+        f"<figcaption>{e(title)}</figcaption>",
+        f'<svg viewBox="0 0 {width} {height}" role="img" aria-label="{e(title)}" '
+        'xmlns="http://www.w3.org/2000/svg" font-family="DejaVu Sans, Arial, sans-serif">',
+    ]
+    for item, fill in zip(data.itertuples(index=False), fills, strict=True):
+        x, y = int(item.col) * TILE, int(item.row) * TILE
+        value = getattr(item, value_column, np.nan) if value_column in data else np.nan
+        dark = fill in colours[3:]
+        ink = "#ffffff" if dark else "#1d2329"
+        words = str(item.name).split(" ")
+        lines = [" ".join(words[:-1]), words[-1]] if len(words) > 1 else [words[0]]
+        label = e(str(item.name))
+        shown = format_percent(value)
+        shown = "—" if shown == "không có số liệu" else shown
+        tile = (
+            f'<rect x="{x + 3}" y="{y + 3}" width="{TILE - 6}" height="{TILE - 6}" rx="6" fill="{fill}" '
+            f'stroke="#ffffff" stroke-width="2"><title>{label}: {e(shown)}</title></rect>'
+        )
+        for i, line in enumerate(lines):
+            tile += (
+                f'<text x="{x + TILE / 2}" y="{y + 30 + i * 21}" text-anchor="middle" font-size="18" '
+                f'fill="{ink}">{e(line)}</text>'
+            )
+        tile += (
+            f'<text x="{x + TILE / 2}" y="{y + 84}" text-anchor="middle" font-size="19" '
+            f'font-weight="bold" fill="{ink}">{e(shown.replace(" ", NBSP))}</text>'
+        )
+        href = getattr(item, "html", None)
+        if isinstance(href, str) and href:
+            tile = f'<a href="{e(href)}">{tile}</a>'
+        parts.append(f'<g class="tile" data-code="{e(item.code)}">{tile}</g>')
+    if edges:
+        y0 = n_rows * TILE + 10
+        box = width / len(colours)
+        for i, colour in enumerate(colours):
+            parts.append(
+                f'<rect x="{i * box + 2}" y="{y0}" width="{box - 4}" height="22" fill="{colour}"/>'
+                f'<text x="{i * box + box / 2}" y="{y0 + 50}" text-anchor="middle" font-size="18">'
+                f"{e(format_percent(edges[i], 0).replace(' ', NBSP))}–"
+                f"{e(format_percent(edges[i + 1], 0).replace(' ', NBSP))}</text>"
+            )
+    parts += ["</svg>", "</figure>"]
+    return "\n".join(parts)
+
+
+SORT_SCRIPT = """
+(function () {
+  document.querySelectorAll('table.sortable').forEach(function (table) {
+    var heads = table.tHead.rows[0].cells;
+    Array.prototype.forEach.call(heads, function (th, i) {
+      var button = th.querySelector('button');
+      if (!button) return;
+      button.addEventListener('click', function () {
+        var dir = th.getAttribute('aria-sort') === 'ascending' ? 'descending' : 'ascending';
+        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute('aria-sort'); });
+        th.setAttribute('aria-sort', dir);
+        var body = table.tBodies[0];
+        var rows = Array.prototype.slice.call(body.rows);
+        var numeric = th.getAttribute('data-type') === 'number';
+        rows.sort(function (a, b) {
+          var x = a.cells[i].getAttribute('data-value') || '';
+          var y = b.cells[i].getAttribute('data-value') || '';
+          if (numeric) {
+            if (x === '') return 1;
+            if (y === '') return -1;
+            return dir === 'ascending' ? x - y : y - x;
+          }
+          return dir === 'ascending' ? x.localeCompare(y, 'vi') : y.localeCompare(x, 'vi');
+        });
+        rows.forEach(function (r) { body.appendChild(r); });
+      });
+    });
+  });
+})();
+"""
+
+INDEX_CSS = """
+.lead { font-size: 0.95em; }
+.maps { display: flex; flex-wrap: wrap; gap: 16px; }
+.tile-map { flex: 1 1 320px; max-width: 420px; margin: 0; }
+.tile-map figcaption { font-weight: bold; color: #123b5c; margin-bottom: 4px; }
+.tile-map svg { display: block; width: 100%; height: auto; }
+.tile-map a:hover rect, .tile-map a:focus rect { stroke: #1d2329; }
+.map-note { font-size: 0.85em; color: #555555; }
+table.sortable th button { font: inherit; font-weight: bold; color: inherit; background: none; border: 0; padding: 0; margin: 0; text-align: left; cursor: pointer; }
+table.sortable th button::after { content: " ⇅"; color: #8a96a3; }
+table.sortable th[aria-sort=ascending] button::after { content: " ▲"; color: #1d2329; }
+table.sortable th[aria-sort=descending] button::after { content: " ▼"; color: #1d2329; }
+td.num { text-align: right; white-space: nowrap; }
+tr.failed { background: #fdecea; }
+@media print { .maps { break-inside: avoid; } .tile-map { max-width: 48%; } table.sortable th button::after { content: ""; } }
+"""
+
+
+def _num(value: object) -> str:
+    """A number for a data-value attribute ('' when missing)."""
+    return "" if pd.isna(value) else repr(float(value))
 
 
 def render_index(
@@ -57,48 +304,135 @@ def render_index(
     overview: dict | None,
     synthetic: bool,
     convention: str | None = None,
+    uncertainty: pd.DataFrame | None = None,
+    settings: dict | None = None,
 ) -> str:
-    """reports/<period>/index.html: every unit with key figures and a link, plus the overview."""
+    """reports/<period>/index.html: a dashboard — two tile maps, a sortable table, links to every brief."""
+    from analysis.report.frame import render_frame_head, render_recipients
+
     e = html.escape
+    rows = rows.copy()
+    if uncertainty is not None and not uncertainty.empty:
+        extra = [c for c in uncertainty.columns if c != "commune_code" and c not in rows.columns]
+        rows = rows.merge(uncertainty[["commune_code", *extra]], on="commune_code", how="left")
+    has = {c: c in rows.columns and rows[c].notna().any() for c in UNCERTAINTY_CANDIDATES}
+    period_label = label_period(period)
+    frame = build_frame({}, settings)
+    frame["links"] = []
+    if overview and overview.get("status") != "failed":
+        frame["links"] = [{"href": str(overview["html"]), "text": "Tổng quan toàn huyện"}]
+    style = (TEMPLATES_DIR / "brief" / "brief.css").read_text(encoding="utf-8") + INDEX_CSS
+    if synthetic:
+        style += (TEMPLATES_DIR / "brief" / "synthetic_print.css").read_text(encoding="utf-8")
     lines = [
         "<!DOCTYPE html>",
         '<html lang="vi">',
         '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">',
-        f"<title>Bản tin CCHC các xã, thị trấn huyện Ba Vì — {e(period)}</title>",
-        "<style>body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:980px;margin:0 auto;padding:24px;color:#1d2329}"
-        "table{border-collapse:collapse;width:100%}th,td{border:1px solid #d6dde4;padding:4px 8px;text-align:left}"
-        "th{background:#eef2f6}.failed{background:#fdecea}.banner{background:#fff3cd;border:2px solid #c0392b;"
-        "padding:8px;font-weight:bold;text-align:center}</style></head>",
-        "<body>",
-        f"<h1>Bản tin cải cách hành chính các xã, thị trấn huyện Ba Vì — {e(period)}</h1>",
+        f'<meta name="dcterms.coverage" content="{e(period)}">',
+        f"<title>Bản tin CCHC các xã, thị trấn huyện Ba Vì — {e(period_label)}</title>",
+        f"<style>{style}</style></head>",
+        '<body><main class="brief index">',
+        render_frame_head(frame),
+        f"<h1>Cải cách hành chính các xã, thị trấn huyện Ba Vì — {e(period_label)}</h1>",
     ]
     if synthetic:
-        lines.append('<div class="banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật.</div>')
-    if overview:
-        status = (
-            f'<a href="{e(overview["html"])}">Tổng quan toàn huyện</a>'
-            if overview.get("status") != "failed"
-            else f"Tổng quan toàn huyện: lỗi — {e(overview.get('error', ''))}"
+        lines.append(
+            '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật.</div>'
         )
-        lines.append(f"<p>{status}</p>")
-    if convention:
-        lines.append(f"<p>Tỷ lệ trễ hạn theo quy ước: {e(label_convention(convention))}.</p>")
-    lines.append(
-        "<table><thead><tr><th>Mã</th><th>Đơn vị</th><th>Hồ sơ tiếp nhận</th><th>Tỷ lệ trễ hạn</th>"
-        "<th>Xếp hạng trễ hạn</th><th>Tỷ lệ trực tuyến</th><th>Bản tin</th></tr></thead><tbody>"
+    if overview and overview.get("status") == "failed":
+        lines.append(f"<p>Tổng quan toàn huyện: lỗi — {e(overview.get('error', ''))}</p>")
+    lead = (
+        "Xếp hạng theo tỷ lệ trễ hạn: <b>thứ 1 là đơn vị có tỷ lệ trễ hạn thấp nhất (tốt nhất)</b>, "
+        f"thứ {int(rows['n_ranked'].max()) if 'n_ranked' in rows and rows['n_ranked'].notna().any() else 31} "
+        "là cao nhất."
     )
-    for row in rows.itertuples(index=False):
+    if convention:
+        lead += f" Tỷ lệ trễ hạn theo quy ước: {e(label_convention(convention))}."
+    if has["rank_low"] and has["rank_high"]:
+        lead += (
+            " Khoảng xếp hạng cho biết thứ hạng có thể nằm ở đâu nếu số liệu dao động ngẫu nhiên: "
+            "hai đơn vị có khoảng chồng lên nhau thì chưa thể nói đơn vị nào tốt hơn."
+        )
+    else:
+        lead += (
+            " Chưa có khoảng bất định của xếp hạng trong số liệu phân tích: thứ hạng chênh nhau vài "
+            "bậc có thể chỉ do ngẫu nhiên, nhất là ở đơn vị ít hồ sơ."
+        )
+    lines.append(f'<p class="lead">{lead}</p>')
+    lines.append("<h2>Bản đồ ô: tỷ lệ trễ hạn và tỷ lệ hồ sơ trực tuyến</h2>")
+    lines.append('<div class="maps">')
+    lines.append(
+        render_tile_map(rows, "late_rate", "Tỷ lệ trễ hạn (màu đậm: trễ nhiều)", LATE_COLOURS)
+    )
+    lines.append(
+        render_tile_map(
+            rows, "online_share", "Tỷ lệ hồ sơ trực tuyến (màu đậm: cao)", ONLINE_COLOURS
+        )
+    )
+    lines.append("</div>")
+    lines.append(
+        '<p class="map-note">Mỗi ô là một xã, thị trấn, đặt theo <b>vị trí tương đối, gần đúng</b> '
+        "trên bản đồ (bắc ở trên; sông Hồng phía bắc và đông, sông Đà phía tây); ô không thể hiện "
+        "diện tích. Nguồn vị trí: mô tả địa giới công khai và các nhóm xã sáp nhập năm 2025, ghi "
+        "trong tệp tile_grid.csv. Bấm vào một ô để mở bản tin của đơn vị.</p>"
+    )
+    lines.append("<h2>Các xã, thị trấn</h2>")
+    lines.append(
+        '<p class="map-note">Bấm tiêu đề cột để sắp xếp; bấm tên đơn vị để mở bản tin.</p>'
+    )
+    heads = [
+        ("Đơn vị (bấm tên để mở bản tin)", "text"),
+        ("Hồ sơ tiếp nhận", "number"),
+        ("Tỷ lệ trễ hạn", "number"),
+        ("Xếp hạng trễ hạn (1 = tốt nhất)", "number"),
+    ]
+    if has["late_rate_shrunk"]:
+        heads.append(("Tỷ lệ trễ hạn ước lượng ổn định (co về mức huyện)", "number"))
+    if has["rank_low"] and has["rank_high"]:
+        heads.append(("Khoảng xếp hạng 95\u00a0%", "number"))
+    if has["p_worst_third"]:
+        heads.append(("Xác suất thuộc 1/3 kém nhất", "number"))
+    heads.append(("Tỷ lệ trực tuyến", "number"))
+    lines.append('<div class="scroll-x"><table class="sortable"><thead><tr>')
+    for i, (name, kind) in enumerate(heads):
+        sort = ' aria-sort="ascending"' if i == 3 else ""
+        lines.append(f'<th data-type="{kind}"{sort}><button type="button">{e(name)}</button></th>')
+    lines.append("</tr></thead><tbody>")
+    ordered = (
+        rows.sort_values(["rank", "commune_name"], na_position="last") if "rank" in rows else rows
+    )
+    for row in ordered.itertuples(index=False):
+        name = e(str(row.commune_name))
         if row.status == "failed":
-            link = f"lỗi: {e(str(row.error))}"
+            unit = f"{name} — lỗi: {e(str(row.error))}"
         else:
-            link = f'<a href="{e(str(row.html))}">mở bản tin</a>'
+            unit = f'<a href="{e(str(row.html))}">{name}</a>'
         received = "—" if pd.isna(row.received) else f"{int(row.received):,}".replace(",", ".")
         rank = "—" if pd.isna(row.rank) else f"{int(row.rank)}/{int(row.n_ranked)}"
         css = ' class="failed"' if row.status == "failed" else ""
-        lines.append(
-            f"<tr{css}><td>{e(str(row.commune_code))}</td><td>{e(str(row.commune_name))}</td><td>{received}</td>"
-            f"<td>{e(format_percent(row.late_rate))}</td><td>{rank}</td><td>{e(format_percent(row.online_share))}</td>"
-            f"<td>{link}</td></tr>"
-        )
-    lines += ["</tbody></table>", "</body>", "</html>", ""]
-    return "\n".join(lines)
+        cells = [
+            f'<td data-value="{name}">{unit}</td>',
+            f'<td class="num" data-value="{_num(row.received)}">{received}</td>',
+            f'<td class="num" data-value="{_num(row.late_rate)}">{e(format_percent(row.late_rate))}</td>',
+            f'<td class="num" data-value="{_num(row.rank)}">{rank}</td>',
+        ]
+        if has["late_rate_shrunk"]:
+            cells.append(
+                f'<td class="num" data-value="{_num(row.late_rate_shrunk)}">'
+                f"{e(format_percent(row.late_rate_shrunk))}</td>"
+            )
+        if has["rank_low"] and has["rank_high"]:
+            span = "—" if pd.isna(row.rank_low) else f"{int(row.rank_low)}–{int(row.rank_high)}"
+            cells.append(f'<td class="num" data-value="{_num(row.rank_low)}">{span}</td>')
+        if has["p_worst_third"]:
+            cells.append(
+                f'<td class="num" data-value="{_num(row.p_worst_third)}">'
+                f"{e(format_percent(row.p_worst_third, 0))}</td>"
+            )
+        cells += [
+            f'<td class="num" data-value="{_num(row.online_share)}">{e(format_percent(row.online_share))}</td>',
+        ]
+        lines.append(f"<tr{css}>{''.join(cells)}</tr>")
+    lines += ["</tbody></table></div>", render_recipients(frame), "</main>"]
+    lines += [f"<script>{SORT_SCRIPT}</script>", "</body>", "</html>", ""]
+    return bind_units("\n".join(lines))

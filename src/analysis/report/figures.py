@@ -1,12 +1,17 @@
 """Charts for the briefs, drawn with matplotlib's object API (no pyplot state shared between units).
 
 DejaVu Sans covers every Vietnamese letter, so titles such as "Tỷ lệ trễ hạn" render with their
-diacritics. Charts become embedded PNGs (base64 in the HTML), so briefs open offline.
+diacritics. Charts become embedded SVG (base64 in the HTML, text drawn as paths), so briefs open
+offline, scale to a phone's width and print sharply. Figures are sized for a narrow page
+(WIDTH inches drawn at 96 px/inch ≈ 480 px; no text under 9 pt): on a 390-px phone the chart is
+shown ≈ 360 px wide and its smallest text stays ≥ 9 px. When the data are synthetic
+(`mark_synthetic(True)`), every chart carries a "MÔ PHỎNG" watermark.
 """
 
 from __future__ import annotations
 
 import io
+from textwrap import wrap
 
 import matplotlib
 import numpy as np
@@ -15,7 +20,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from analysis.report.labels import MODEL_LABELS, TERM_LABELS, label_column, label_convention
+from analysis.report.labels import (
+    MODEL_LABELS,
+    TERM_LABELS,
+    label_column,
+    label_convention,
+    label_month,
+)
 from analysis.report.narrative import format_number
 
 FONT = "DejaVu Sans"
@@ -23,18 +34,54 @@ HIGHLIGHT = "#c0392b"
 MUTED = "#9aa5b1"
 MAIN = "#1f5f8b"
 DPI = 96
+PNG_DPI = 192  # PNG fallback at twice the screen density (sharp on phones)
 LAYOUT = "constrained"
+WIDTH = 5.0  # inches: ≈ 480 CSS px, so a 360-px phone column shrinks text by ≈ 0.75 only
+SMALL = 9  # pt: the smallest text on any chart (ticks, legends, notes)
+NBSP = "\u00a0"
+WATERMARK = "MÔ PHỎNG"
 STYLE = {
     "font.family": FONT,
-    "font.size": 9,
+    "font.size": 9.5,
+    "xtick.labelsize": SMALL,
+    "ytick.labelsize": SMALL,
+    "legend.fontsize": SMALL,
+    "axes.labelsize": 9.5,
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.titlesize": 11,
+    "axes.titlesize": 10.5,
     "axes.titleweight": "bold",
+    "svg.hashsalt": "cchc-ba-vi",  # stable ids: the same chart gives the same bytes
 }
+_SYNTHETIC = {"mark": False}
 
 
-def new_figure(width: float = 7.0, height: float = 3.4) -> Figure:
+def mark_synthetic(flag: bool) -> None:
+    """From now on, draw a "MÔ PHỎNG" watermark on every chart of this kernel (synthetic data)."""
+    _SYNTHETIC["mark"] = bool(flag)
+
+
+def add_watermark(figure: Figure) -> None:
+    """A large diagonal "MÔ PHỎNG" across the chart, so a copied chart still says it is synthetic."""
+    if any(getattr(t, "_cchc_watermark", False) for t in figure.texts):
+        return
+    text = figure.text(
+        0.5,
+        0.5,
+        WATERMARK,
+        rotation=20,
+        ha="center",
+        va="center",
+        fontsize=44,
+        fontweight="bold",
+        color=HIGHLIGHT,
+        alpha=0.16,
+        zorder=10,
+    )
+    text._cchc_watermark = True
+
+
+def new_figure(width: float = WIDTH, height: float = 3.0) -> Figure:
     """A figure with its own Agg canvas, independent of pyplot's global state."""
     with matplotlib.rc_context(STYLE):
         figure = Figure(figsize=(width, height), dpi=DPI, layout=LAYOUT)
@@ -43,25 +90,58 @@ def new_figure(width: float = 7.0, height: float = 3.4) -> Figure:
 
 
 def percent_axis(axis) -> None:
-    """Tick labels as Vietnamese percentages ('12 %')."""
-    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_number(v * 100, 0)} %"))
+    """Tick labels as Vietnamese percentages ('12 %', the sign never wrapped from its number)."""
+    axis.set_major_formatter(FuncFormatter(lambda v, _: f"{format_number(v * 100, 0)}{NBSP}%"))
+
+
+def month_labels(periods) -> list[str]:
+    """Month values as Vietnamese axis labels ('T10/2021')."""
+    return [label_month(p) for p in periods]
+
+
+def prepare_figure(figure: Figure) -> Figure:
+    """What every rendered chart gets: the synthetic watermark when the flag is set."""
+    if _SYNTHETIC["mark"]:
+        add_watermark(figure)
+    return figure
 
 
 def figure_to_png(figure: Figure) -> bytes:
-    """PNG bytes of a figure (what the HTML embeds)."""
+    """PNG bytes of a figure (fallback format; briefs embed SVG)."""
     buffer = io.BytesIO()
     with matplotlib.rc_context(STYLE):
-        figure.savefig(buffer, format="png", dpi=DPI)
+        prepare_figure(figure).savefig(buffer, format="png", dpi=PNG_DPI)
     return buffer.getvalue()
 
 
+def figure_to_svg(figure: Figure) -> str:
+    """SVG text of a figure, text as paths (no font needed on the reader's phone), no date stamp."""
+    buffer = io.StringIO()
+    with matplotlib.rc_context(STYLE):
+        prepare_figure(figure).savefig(
+            buffer, format="svg", metadata={"Date": None, "Creator": None}
+        )
+    return buffer.getvalue()
+
+
+def chart_alt(figure: Figure) -> str:
+    """Alt text of a chart: its first axes title (Vietnamese)."""
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    return titles[0] if titles else "Biểu đồ"
+
+
+def chart_image(figure: Figure):
+    """An IPython SVG image for `display()` in a brief (scales to the page; alt = the title)."""
+    from IPython.display import SVG
+
+    return SVG(data=figure_to_svg(figure), metadata={"alt": chart_alt(figure)})
+
+
 def png_image(figure: Figure):
-    """An IPython PNG image for `display()` in a notebook."""
+    """An IPython PNG image for `display()` in a notebook (kept for the exploration notebook)."""
     from IPython.display import Image
 
-    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
-    alt = titles[0] if titles else "Biểu đồ"
-    return Image(data=figure_to_png(figure), format="png", metadata={"alt": alt})
+    return Image(data=figure_to_png(figure), format="png", metadata={"alt": chart_alt(figure)})
 
 
 def plot_funnel(
@@ -72,15 +152,15 @@ def plot_funnel(
 ) -> Figure:
     """Funnel plot: adjusted late rate against resolved dossiers, with 95 % and 99,8 % limits."""
     with matplotlib.rc_context(STYLE):
-        figure = new_figure(7.0, 3.8)
+        figure = new_figure(WIDTH, 3.6)
         ax = figure.add_subplot()
         curve = curve.sort_values("n")
         ax.plot(
             curve["n"], curve["district_rate"], color="black", lw=1, label="Mức chung của huyện"
         )
         for low, high, style, name in (
-            ("lower_95", "upper_95", "--", "Giới hạn 95 %"),
-            ("lower_998", "upper_998", ":", "Giới hạn 99,8 %"),
+            ("lower_95", "upper_95", "--", f"Giới hạn 95{NBSP}%"),
+            ("lower_998", "upper_998", ":", f"Giới hạn 99,8{NBSP}%"),
         ):
             ax.plot(curve["n"], curve[high], color=MAIN, ls=style, lw=1, label=name)
             ax.plot(curve["n"], curve[low], color=MAIN, ls=style, lw=1)
@@ -108,8 +188,8 @@ def plot_funnel(
         ax.set_ylim(bottom=0)
         ax.set_xlabel("Số hồ sơ đã giải quyết trong kỳ")
         ax.set_ylabel("Tỷ lệ trễ hạn đã điều chỉnh")
-        ax.set_title(title or "Biểu đồ phễu: tỷ lệ trễ hạn đã điều chỉnh theo cơ cấu lĩnh vực")
-        ax.legend(fontsize=7, loc="upper right", frameon=False)
+        ax.set_title(title or "Biểu đồ phễu: tỷ lệ trễ hạn đã điều chỉnh\ntheo cơ cấu lĩnh vực")
+        figure.legend(loc="outside lower center", ncol=2, frameon=False)
     return figure
 
 
@@ -118,14 +198,18 @@ def plot_monthly_trend(
 ) -> Figure:
     """Monthly late rate of the unit against the district, naming the convention used."""
     with matplotlib.rc_context(STYLE):
-        figure = new_figure(7.0, 3.2)
+        figure = new_figure(WIDTH, 3.2)
         ax = figure.add_subplot()
         ax.plot(
-            commune["period"], commune["late_rate"], marker="o", color=HIGHLIGHT, label=unit_name
+            month_labels(commune["period"]),
+            commune["late_rate"],
+            marker="o",
+            color=HIGHLIGHT,
+            label=unit_name,
         )
         if not district.empty:
             ax.plot(
-                district["period"],
+                month_labels(district["period"]),
                 district["late_rate"],
                 marker=".",
                 color=MUTED,
@@ -133,11 +217,16 @@ def plot_monthly_trend(
             )
         percent_axis(ax.yaxis)
         ax.set_ylim(bottom=0)
-        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+        if len(commune) > 6:
+            ax.tick_params(axis="x", labelrotation=45)
         ax.set_ylabel(label_column("late_rate"))
         ax.set_title("Tỷ lệ trễ hạn theo tháng")
-        ax.set_xlabel(f"Quy ước: {label_convention(convention)}", fontsize=7, color="#555555")
-        ax.legend(fontsize=7, frameon=False)
+        ax.set_xlabel(
+            "\n".join(wrap(f"Quy ước: {label_convention(convention)}", 60)),
+            fontsize=SMALL,
+            color="#555555",
+        )
+        ax.legend(frameon=False)
     return figure
 
 
@@ -151,7 +240,7 @@ def plot_ranked_bars(
     """All units ranked on one indicator, the highlighted unit in red."""
     data = frame.dropna(subset=[value_column]).sort_values(value_column)
     with matplotlib.rc_context(STYLE):
-        figure = new_figure(7.0, max(2.5, 0.17 * len(data) + 0.8))
+        figure = new_figure(WIDTH, max(2.5, 0.2 * len(data) + 0.9))
         ax = figure.add_subplot()
         colors = np.where(data["commune_code"] == highlight_code, HIGHLIGHT, MAIN)
         ax.barh(data["commune_name"], data[value_column], color=colors)
@@ -159,9 +248,8 @@ def plot_ranked_bars(
         ax.axvline(median, color="black", lw=0.8, ls="--", label="Trung vị")
         if is_rate:
             percent_axis(ax.xaxis)
-        ax.tick_params(axis="y", labelsize=7)
         ax.set_title(title or label_column(value_column))
-        ax.legend(fontsize=7, frameon=False, loc="lower right")
+        ax.legend(frameon=False, loc="lower right")
     return figure
 
 
@@ -169,7 +257,7 @@ def plot_effects(effects: pd.DataFrame) -> Figure:
     """Odds ratios with 95 % intervals for each effect and model (log scale, 1 = no effect)."""
     data = effects.dropna(subset=["odds_ratio"]).reset_index(drop=True)
     with matplotlib.rc_context(STYLE):
-        figure = new_figure(7.0, max(2.4, 0.5 * len(data) + 1.0))
+        figure = new_figure(WIDTH, max(2.6, 0.75 * len(data) + 1.2))
         ax = figure.add_subplot()
         y = np.arange(len(data))[::-1]
         ax.errorbar(
@@ -185,10 +273,10 @@ def plot_effects(effects: pd.DataFrame) -> Figure:
             capsize=3,
         )
         labels = [
-            f"{TERM_LABELS.get(t, t)}\n{MODEL_LABELS.get(m, m)}"
+            "\n".join(wrap(TERM_LABELS.get(t, t), 26) + wrap(MODEL_LABELS.get(m, m), 26))
             for t, m in zip(data["term"], data["model"], strict=True)
         ]
-        ax.set_yticks(y, labels, fontsize=6.5)
+        ax.set_yticks(y, labels, fontsize=SMALL)
         ax.axvline(1.0, color="black", lw=0.8)
         ax.set_xscale("log")
         # small samples give huge intervals: show 1/20..20 and let whiskers run off the edge
@@ -199,8 +287,8 @@ def plot_effects(effects: pd.DataFrame) -> Figure:
         ax.set_xticks([t for t in (0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 20) if left <= t <= right])
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: format_number(v, 2)))
         ax.xaxis.set_minor_formatter(NullFormatter())
-        ax.set_xlabel("Tỷ số chênh của trễ hạn (khoảng tin cậy 95 %)")
-        ax.set_title("Ảnh hưởng đến khả năng trễ hạn (tỷ số chênh)")
+        ax.set_xlabel(f"Tỷ số chênh của trễ hạn (khoảng tin cậy 95{NBSP}%)")
+        ax.set_title("Ảnh hưởng đến khả năng trễ hạn\n(tỷ số chênh)")
     return figure
 
 

@@ -48,7 +48,7 @@ COLUMN_LABELS: dict[str, str] = {
     "data_agrees": "Số liệu có khớp?",
     "term": "Yếu tố",
     "odds_ratio": "Tỷ số chênh",
-    "pp_change": "Thay đổi tỷ lệ trễ (điểm %)",
+    "pp_change": "Thay đổi tỷ lệ trễ (điểm phần trăm)",
     "error": "Lỗi",
 }
 
@@ -75,7 +75,7 @@ TOPIC_LABELS: dict[str, str] = {
 POLARITY_LABELS: dict[str, str] = {"positive": "khen", "negative": "phê bình"}
 
 TERM_LABELS: dict[str, str] = {
-    "online_share": "Tỷ lệ trực tuyến (+10 điểm %)",
+    "online_share": "Tỷ lệ trực tuyến (+10 điểm phần trăm)",
     "dossiers_per_officer_day": "Khối lượng (+10 hồ sơ/cán bộ/ngày)",
     "concurrent_share": "Kiêm nhiệm (toàn bộ so với chuyên trách)",
 }
@@ -91,6 +91,65 @@ FUNNEL_LABELS: dict[str, str] = {
     "low": "thấp hơn giới hạn kiểm soát",
     "within": "trong giới hạn kiểm soát",
 }
+
+
+TERRAIN_LABELS: dict[str, str] = {
+    "island": "xã cù lao giữa sông Hồng (đi lại qua sông)",
+    "mountain": "xã miền núi",
+    "plain": "xã đồng bằng",
+}
+
+ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
+
+
+def parse_period_label(period: str | pd.Period) -> pd.Period:
+    """'2021-Q4' -> quarter, '2021' -> year, '2021-10' -> month (the analysis tables' labels)."""
+    if isinstance(period, pd.Period):
+        return period
+    text = str(period).strip().upper()
+    if "Q" in text:
+        return pd.Period(text.replace("-", ""), freq="Q")
+    if len(text) == 4:
+        return pd.Period(text, freq="Y")
+    return pd.Period(text, freq="M")
+
+
+def label_period(period: str | pd.Period, capital: bool = True) -> str:
+    """As officials write it: 'Quý IV/2021 (01/10–31/12/2021)', 'Năm 2021 (…)', 'Tháng 10/2021 (…)'.
+
+    `capital=False` gives the form used inside a sentence ('quý IV/2021 (…)'); text that is no
+    period label is returned as it is.
+    """
+    try:
+        span = parse_period_label(period)
+    except (ValueError, TypeError):
+        return str(period)
+    dates = f"({span.start_time:%d/%m}–{span.end_time:%d/%m/%Y})"
+    label = f"{label_period_short(span)} {dates}"
+    if span.freqstr[0] == "M":
+        label = f"Tháng {span.month}/{span.year} {dates}"
+    return label if capital else label[:1].lower() + label[1:]
+
+
+def label_period_short(period: str | pd.Period) -> str:
+    """Short form for titles, tables and chart axes: 'Quý IV/2021', 'Năm 2021', 'T10/2021'."""
+    span = parse_period_label(period)
+    freq = span.freqstr[0]
+    if freq == "Q":
+        return f"Quý {ROMAN_QUARTERS[span.quarter]}/{span.year}"
+    if freq in ("Y", "A"):
+        return f"Năm {span.year}"
+    return f"T{span.month}/{span.year}"
+
+
+def label_month(value: object) -> str:
+    """A month as chart axes show it: 'T10/2021'."""
+    return label_period_short(pd.Period(value, freq="M"))
+
+
+def label_terrain(terrain: object) -> str:
+    """Vietnamese description of a unit's terrain (island, mountain), '' when unknown."""
+    return TERRAIN_LABELS.get(str(terrain), "")
 
 
 def label_column(name: str) -> str:

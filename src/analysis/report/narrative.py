@@ -17,12 +17,16 @@ import unicodedata
 
 import pandas as pd
 
-from analysis.report.labels import POLARITY_LABELS, label_convention, label_topic
+from analysis.report.labels import (
+    POLARITY_LABELS,
+    label_convention,
+    label_period_short,
+    label_topic,
+)
 
 SMALL_CELL_THRESHOLD = 5
 MIN_RELIABLE_N = 20  # a rate on fewer dossiers swings by whole tens of points: marked, not trusted
 UNRELIABLE_NOTE = "(ít hồ sơ, chưa đủ tin cậy)"
-ROMAN_QUARTERS = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~>-])")
 
 
@@ -90,40 +94,6 @@ def format_rate(value: object, denominator: object, digits: int = 1) -> str:
     if int(denominator) < MIN_RELIABLE_N:
         return f"{format_percent(value, 0)} {UNRELIABLE_NOTE}"
     return format_percent(value, digits)
-
-
-def parse_period_label(period: str) -> pd.Period:
-    """'2021-Q4' -> quarter, '2021' -> year, '2021-10' -> month (the analysis tables' labels)."""
-    text = str(period).strip().upper()
-    if "Q" in text:
-        return pd.Period(text.replace("-", ""), freq="Q")
-    if len(text) == 4:
-        return pd.Period(text, freq="Y")
-    return pd.Period(text, freq="M")
-
-
-def format_period(period: str | pd.Period) -> str:
-    """The period as officials write it: 'Quý IV/2021 (01/10–31/12/2021)', 'Tháng 10/2021 (…)'."""
-    span = period if isinstance(period, pd.Period) else parse_period_label(period)
-    start, end = span.start_time, span.end_time
-    dates = f"({start:%d/%m}–{end:%d/%m/%Y})"
-    freq = span.freqstr[0]
-    if freq == "Q":
-        return f"Quý {ROMAN_QUARTERS[span.quarter]}/{span.year} {dates}"
-    if freq in ("Y", "A"):
-        return f"Năm {span.year} {dates}"
-    return f"Tháng {span.month:02d}/{span.year} {dates}"
-
-
-def format_period_short(period: str | pd.Period) -> str:
-    """Short form for headings and tables: 'Quý IV/2021', 'Năm 2021', 'T10/2021'."""
-    span = period if isinstance(period, pd.Period) else parse_period_label(period)
-    freq = span.freqstr[0]
-    if freq == "Q":
-        return f"Quý {ROMAN_QUARTERS[span.quarter]}/{span.year}"
-    if freq in ("Y", "A"):
-        return f"Năm {span.year}"
-    return f"T{span.month:02d}/{span.year}"
 
 
 def format_day(value: object) -> str:
@@ -233,8 +203,8 @@ def describe_trend(monthly: pd.DataFrame, rate_column: str = "late_rate") -> str
     else:
         word = f"giảm {format_number(-change * 100, 1)} điểm phần trăm"
     first, last = (
-        format_period_short(recent["period"].iloc[0]),
-        format_period_short(recent["period"].iloc[-1]),
+        label_period_short(recent["period"].iloc[0]),
+        label_period_short(recent["period"].iloc[-1]),
     )
     return nfc(
         f"Ba tháng gần nhất ({first} đến {last}) tỷ lệ trễ hạn là "

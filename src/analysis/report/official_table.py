@@ -12,11 +12,10 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.analyse.indicators import flag_dossier_states
+from analysis.report.labels import label_period_short, parse_period_label
 from analysis.report.narrative import (
     format_exact_count,
-    format_period_short,
     format_rate,
-    parse_period_label,
 )
 
 OFFICIAL_COLUMNS = [
@@ -167,7 +166,7 @@ def compare_periods(monthly: pd.DataFrame, commune_code: str, period: str) -> pd
     for label, window in windows:
         if isinstance(window, pd.Period):
             start, end = window.start_time.normalize(), window.end_time.normalize()
-            name = format_period_short(window)
+            name = label_period_short(window)
         else:
             start, end = window
             name = f"{start:%d/%m}–{end:%d/%m/%Y}"

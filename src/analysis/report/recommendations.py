@@ -18,13 +18,13 @@ from dataclasses import dataclass
 import pandas as pd
 
 from analysis.reference.yardsticks import yardstick_applies
+from analysis.report.labels import label_period_short
 from analysis.report.narrative import (
     escape_markdown,
     format_day,
     format_exact_count,
     format_number,
     format_percent,
-    format_period_short,
     is_missing,
     nfc,
 )
@@ -180,7 +180,7 @@ def _dedicated_gain(f: dict) -> float:
 def _dedicated_text(f: dict) -> str:
     return (
         f"Chủ tịch UBND xã bố trí ít nhất một công chức chuyên trách tại bộ phận một cửa: trong "
-        f"{format_period_short(f['period'])} cả {format_number(f['officer_days'], 0)} ngày công tại bộ phận "
+        f"{label_period_short(f['period'])} cả {format_number(f['officer_days'], 0)} ngày công tại bộ phận "
         f"đều do công chức kiêm nhiệm đảm nhận, mỗi người {format_number(f['dossiers_per_officer_day'], 1)} "
         f"hồ sơ/ngày (trung vị huyện {format_number(f['district_median_dossiers_per_officer_day'], 1)}). "
         f"Quyết định trước {format_day(f['deadline'])}."
@@ -209,7 +209,7 @@ def _vacancy_text(f: dict) -> str:
         parts.append(f"{format_exact_count(f['rotations'])} lượt công chức rời bộ phận")
     return (
         f"Chủ tịch UBND xã cử người thay thế và bàn giao trước khi công chức một cửa nghỉ hoặc luân chuyển: "
-        f"trong {format_period_short(f['period'])} {', '.join(parts)}. Bố trí đủ người trước "
+        f"trong {label_period_short(f['period'])} {', '.join(parts)}. Bố trí đủ người trước "
         f"{format_day(f['deadline'])}."
     )
 

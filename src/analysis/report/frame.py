@@ -1,0 +1,85 @@
+"""The document frame around a brief: heading (issuing office, place and date), links, "Nơi nhận".
+
+Officials read a brief as an administrative document: the office that issues it top left, the
+place and date top right, the recipients at the end. The values come from the district's
+settings file (`report.settings`); the unit's context (terrain, desk officers) from the
+reference tables and the analysis row.
+"""
+
+from __future__ import annotations
+
+import html
+
+from analysis.reference.units import all_units, display_name
+from analysis.report.labels import label_terrain
+from analysis.report.narrative import format_number, is_missing
+from analysis.report.settings import format_issue_line, load_report_settings, recipients_for
+
+INDEX_PAGE = "index.html"
+OVERVIEW_PAGE = "tong-quan-huyen.html"
+
+
+def unit_terrain(code: str) -> str:
+    """'island', 'mountain' or 'plain' for a 2021 unit (reference/data/terrain_2021.csv), '' if unknown."""
+    units = all_units()
+    match = units[(units["code"] == str(code)) & (units["period"] == "2021")]
+    if match.empty:
+        match = units[units["code"] == str(code)]
+    return (
+        "" if match.empty or is_missing(match["terrain"].iloc[0]) else str(match["terrain"].iloc[0])
+    )
+
+
+def describe_unit_context(code: str, officers_on_desk: object = None) -> str:
+    """One line on the unit for the chairman: terrain and the one-stop desk's officers."""
+    parts = []
+    terrain = label_terrain(unit_terrain(code))
+    if terrain:
+        parts.append(f"Địa bàn: {terrain}")
+    if not is_missing(officers_on_desk):
+        count = format_number(officers_on_desk, 0 if float(officers_on_desk).is_integer() else 1)
+        parts.append(f"bộ phận một cửa: {count}\u00a0cán bộ (bình quân trong kỳ)")
+    return "; ".join(parts) + "." if parts else ""
+
+
+def build_frame(parameters: dict | None, settings: dict | None = None) -> dict:
+    """What the template shows around a page: heading, links and 'Nơi nhận' (plain strings)."""
+    settings = settings or load_report_settings()
+    parameters = parameters or {}
+    code = parameters.get("commune_code")
+    unit = display_name(str(code)) if code else None
+    links = [{"href": INDEX_PAGE, "text": "Danh sách 31 xã, thị trấn"}]
+    if code:
+        links.append({"href": OVERVIEW_PAGE, "text": "Tổng quan toàn huyện"})
+    return {
+        "parent": settings["issuer"].get("parent", ""),
+        "office": settings["issuer"].get("office", ""),
+        "issue_line": format_issue_line(settings),
+        "prepared_by": settings["issuer"].get("prepared_by", ""),
+        "recipients": recipients_for(settings, unit),
+        "links": links,
+    }
+
+
+def render_frame_head(frame: dict) -> str:
+    """The heading block as HTML (used by the index page; briefs get it from the template)."""
+    e = html.escape
+    links = " · ".join(
+        f'<a href="{e(link["href"])}">{e(link["text"])}</a>' for link in frame["links"]
+    )
+    return (
+        '<header class="doc-head"><div class="doc-issuer">'
+        f'<div>{e(frame["parent"])}</div><div class="doc-office">{e(frame["office"])}</div></div>'
+        f'<div class="doc-date">{e(frame["issue_line"])}</div></header>'
+        + (f'<nav class="doc-nav">{links}</nav>' if links else "")
+    )
+
+
+def render_recipients(frame: dict) -> str:
+    """'Nơi nhận' as HTML (used by the index page; briefs get it from the template)."""
+    e = html.escape
+    items = "".join(f"<li>{e(line)}</li>" for line in frame["recipients"])
+    return (
+        f'<footer class="doc-recipients"><p><b><i>Nơi nhận:</i></b></p><ul>{items}</ul>'
+        f'<p class="doc-prepared">Lập bởi: {e(frame["prepared_by"])}</p></footer>'
+    )
