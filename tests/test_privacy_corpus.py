@@ -101,6 +101,10 @@ def plant_dossier_export(path: Path) -> None:
         _row(17, "09625", "Xã Phú Cường", "Đăng ký khai tử", **{"Mã hồ sơ": "09625-211018 bà Lê Thị Mai"}),
         _row(18, "09625", "Xã Phú Cường", f"Đăng ký khai sinh, {ADDRESSES[0]}", **{"Hình thức nộp": f"qua {EMAILS[0]}"}),
     ]  # fmt: skip
+    more = {"Mức độ": "Mức độ 3, ĐT 0912 345 678", "Thư xin lỗi": "Có, gửi bà Hoàng Thị Lan"}
+    rows.append(_row(20, "09625", "Xã Phú Cường", "Đăng ký khai tử", **more))
+    later = {"Ngày hẹn trả": "hẹn ông Phạm Quốc Khánh", "Ngày trả kết quả": "gọi 0356123987"}
+    rows.append(_row(21, "09625", "Xã Phú Cường", "Đăng ký khai tử", **later))
     nfd = _row(19, "09625", "Xã Phú Cường", unicodedata.normalize("NFD", BIRTH))
     rows.append(nfd)
     title = [
@@ -110,7 +114,7 @@ def plant_dossier_export(path: Path) -> None:
         [],
     ]
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        csv.writer(handle).writerows([*title, HEADER, *rows, ["Tổng cộng: 20 hồ sơ"]])
+        csv.writer(handle).writerows([*title, HEADER, *rows, ["Tổng cộng: 22 hồ sơ"]])
 
 
 def plant_roster(path: Path) -> None:
