@@ -458,6 +458,10 @@ def _build_period(
         except KeyboardInterrupt:
             stop_batch(pool, futures, kernel_mode, stopping)
             bar.close()
+            for future in futures:  # pages finished while stopping are whole: cache them too
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    result = future.result()
+                    results[result.commune_code] = result
             remember({k: r for k, r in results.items() if r.status == "built"})
             raise
         bar.close()
