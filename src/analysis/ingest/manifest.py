@@ -3,7 +3,8 @@
 For each source file: sha256, rows_read = rows_clean + rows_quarantined + rows_duplicate +
 rows_skipped, or the run fails loudly. Outputs are written into a temporary folder beside the
 output folder, validated, and only then moved into place, so a failed run leaves the previous
-outputs untouched and never a half-written set.
+outputs untouched and never a half-written set. The lock on the folder, the generation id and
+the output checksums that readers verify are in analysis/outputs.py.
 """
 
 from __future__ import annotations

@@ -192,8 +192,11 @@ def stop_on_signals():
             signal.signal(signum, handler)
 
 
-def stop_batch(pool: ThreadPoolExecutor, futures: list, kernel_mode: str) -> None:
+def stop_batch(
+    pool: ThreadPoolExecutor, futures: list, kernel_mode: str, stopping: threading.Event
+) -> None:
     """Stop now: no new notebook starts, every running kernel is killed, builds end as failed."""
+    stopping.set()  # builds that fail from now on keep the page of the previous run
     if threading.current_thread() is threading.main_thread():
         for signum in (signal.SIGINT, signal.SIGTERM):  # a second Ctrl-C must not cut this short
             signal.signal(signum, signal.SIG_IGN)
@@ -390,6 +393,8 @@ def _build_period(
 
     def run(job) -> BriefResult:
         key, nb, parameters, html_path, notebook_path, title = job
+        if stopping.is_set():
+            return BriefResult(key, title, "failed", None, None, "interrupted")
         label = title.split(" — ")[0].replace("Bản tin CCHC ", "")
         entry = cache.get(key)
         if (
@@ -405,7 +410,8 @@ def _build_period(
         try:
             builder.build(nb, parameters, html_path, notebook_path, title)
         except Exception as error:  # one unit's failure is reported, the batch goes on
-            html_path.unlink(missing_ok=True)
+            if not stopping.is_set():  # a kernel killed by Ctrl-C says nothing about the unit
+                html_path.unlink(missing_ok=True)
             return BriefResult(
                 key,
                 label,
@@ -434,6 +440,7 @@ def _build_period(
         brief_cache.write_cache(cache_path, cache)
 
     results: dict[str, BriefResult] = {}
+    stopping = threading.Event()
     with stop_on_signals():
         if kernel_mode == "fork":
             from analysis.publish.kernels import ZYGOTE
@@ -455,8 +462,12 @@ def _build_period(
                 bar.set_postfix_str(f"{result.commune_code} {result.status}")
                 bar.update()
         except KeyboardInterrupt:
-            stop_batch(pool, futures, kernel_mode)
+            stop_batch(pool, futures, kernel_mode, stopping)
             bar.close()
+            for future in futures:  # pages finished while stopping are whole: cache them too
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    result = future.result()
+                    results[result.commune_code] = result
             remember({k: r for k, r in results.items() if r.status == "built"})
             raise
         bar.close()
