@@ -155,7 +155,9 @@ def write_exports(
     rng = rng_for("reexport")
     source_index = next(i for i, s in enumerate(specs) if s.fmt == "csv")
     source = specs[source_index]
-    month = source.window[1].to_period("M")
+    # the month before the source's last: the re-export ends ("đến ngày") before the exports
+    # holding its conflicting copies, so their first listing stays the truth (the later as_of)
+    month = source.window[1].to_period("M") - 1
     spec = exports.reexport_spec(rng, source, month)
     in_source = dossiers.index[where.to_numpy() == source_index]
     same_month = in_source[
