@@ -157,12 +157,15 @@ def write_exports(
         }
         rendered[i] = cells.loc["v"] if len(valid) else cells.iloc[:0]
 
-    # a later re-export of the last month of the first csv export: identical rows, plus a few
+    # a re-export of one month of the first csv export: identical rows, plus a few
     # copies whose content changed in between (same dossier number)
     rng = rng_for("reexport")
     source_index = next(i for i, s in enumerate(specs) if s.fmt == "csv")
     source = specs[source_index]
-    month = source.window[1].to_period("M")
+    # the month before the source's last: the re-export ends ("đến ngày") before the exports
+    # holding its conflicting copies, so their first listing stays the truth (the later as_of)
+    last = source.window[1].to_period("M")
+    month = last - 1 if (last - 1).start_time >= source.window[0] else last
     spec = exports.reexport_spec(rng, source, month)
     in_source = dossiers.index[where.to_numpy() == source_index]
     same_month = in_source[
@@ -175,6 +178,8 @@ def write_exports(
     # received by the re-export's "đến ngày": a later intake in it would be quarantined as
     # impossible (an earlier one is a dossier carried over)
     others = others[others["received_at"] <= month.end_time]
+    eligible = (others["status_vi"] == "Đã trả kết quả") & (others["completed_at"].dt.month < 12)
+    k = min(k, int(eligible.sum()))  # a short period at a small scale may hold fewer
     conflicts = exports.conflicting_copies(rng, others, params.procedure_table(), k)
     conflict_cells = exports.render_rows(rng, conflicts, spec)
     cells = pd.concat([copies, conflict_cells], keys=["d", "c"])
