@@ -51,6 +51,7 @@ from analysis.publish.html import (
 from analysis.reference.units import display_name, units_2021
 from analysis.report import tables
 from analysis.report.labels import label_period_short
+from analysis.report.settings import settings_path
 from analysis.text import slugify
 
 BRIEF_NOTEBOOK = "20_commune_brief.py"
@@ -354,8 +355,10 @@ def _build_period(
     (build / "notebooks").mkdir(parents=True, exist_ok=True)
     brief_nb = load_notebook(notebooks_dir / BRIEF_NOTEBOOK)
     overview_nb = load_notebook(notebooks_dir / OVERVIEW_NOTEBOOK) if overview else None
+    # the settings file frames every page (issuing office, date, Nơi nhận): part of the "code"
+    settings_file = [settings_path()] if settings_path().is_file() else []
     code_hash = brief_cache.hash_code(
-        [notebooks_dir / BRIEF_NOTEBOOK, notebooks_dir / OVERVIEW_NOTEBOOK]
+        [notebooks_dir / BRIEF_NOTEBOOK, notebooks_dir / OVERVIEW_NOTEBOOK, *settings_file]
     )
     fingerprints = brief_cache.brief_fingerprints(processed_dir, codes, period, code_hash)
     if overview:

@@ -88,6 +88,9 @@ def brief_fingerprints(
     dossiers = tables.read_table(
         processed_dir, "dossiers.parquet", columns=tables.BRIEF_DOSSIER_COLUMNS
     )
+    # every brief also lists procedures taken online elsewhere and marks the meeting dates
+    district_channels = tables.read_district_channels(processed_dir)
+    meeting_dates = pd.DataFrame({"meeting_date": tables.read_meeting_dates(processed_dir)})
     shared = hashlib.sha256()
     for part in (
         code_hash,
@@ -100,6 +103,8 @@ def brief_fingerprints(
         hash_frame(monthly[monthly["commune_code"] == "district"]),
         hash_frame(risk),
         hash_frame(curve),
+        hash_frame(district_channels),
+        hash_frame(meeting_dates),
         period,
     ):
         shared.update(part.encode())
