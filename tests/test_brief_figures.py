@@ -161,11 +161,6 @@ def test_no_raw_label_in_the_visible_text(built_briefs):
         assert "mức độ 3" in body and "mức độ 4" in body
 
 
-@pytest.mark.xfail(
-    reason="provenance footer (report/provenance.py) still prints the git hash and the UTC "
-    "offset; its Vietnamese 'Nguồn số liệu' note is issue #12 item 3",
-    strict=False,
-)
 def test_footer_shows_no_git_hash_or_utc_offset(built_briefs):
     _, folder = built_briefs
     for path in sorted(folder.glob("[0-9]*.html")):
@@ -188,3 +183,22 @@ def test_json_cannot_close_its_script_element():
     block = embed_brief_figures({"commune_code": "09640", "text": "</script><b>x</b>"})
     assert block.count("</script>") == 1
     assert read_brief_figures(f"<html>{block}</html>")["text"] == "</script><b>x</b>"
+
+
+def test_the_index_shows_the_figures_each_brief_embeds(built_briefs, embedded):
+    """Index and brief read one indicator row: received, late rate and online share agree."""
+    _, folder = built_briefs
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    index = page[page.index("<tbody") : page.index("</tbody>")]  # the table, not the tile maps
+    rows = re.findall(r'<tr[^>]*><td data-value="[^"]*"><a href="([^"]+)">.*?</tr>', index, re.S)
+    assert len(rows) == len(embedded) == 31
+    for href in rows:
+        row = re.search(rf'<a href="{re.escape(href)}">.*?</tr>', index, re.S).group(0)
+        values = [v for v in re.findall(r'data-value="([^"]*)"', row)]
+        received, late_rate = float(values[0]), values[1]
+        figures = next(f for f in embedded.values() if href.startswith(f["commune_code"]))
+        assert received == figures["received"], href
+        if figures["late_rate"] is None:
+            assert late_rate == ""
+        else:
+            assert float(late_rate) == pytest.approx(figures["late_rate"], abs=1e-12), href

@@ -413,12 +413,28 @@ class TestIndexDashboard:
         assert "Xác suất thuộc 1/3 kém nhất" in page and "25\u00a0%" in page
         assert "Chưa có khoảng bất định" not in page
 
-    def test_uncertainty_columns_are_found_under_their_likely_names(self):
-        from analysis.publish.html import pick_uncertainty_columns
+    def test_uncertainty_is_read_from_the_analysis_table(self, tmp_path):
+        from analysis.publish.html import read_rank_uncertainty
 
-        frame = pd.DataFrame({"commune_code": ["a"], "rank_lower": [1], "prob_worst_third": [0.3]})
-        assert list(pick_uncertainty_columns(frame).columns) == [
-            "commune_code",
-            "rank_low",
-            "p_worst_third",
+        assert read_rank_uncertainty(tmp_path, "2021-Q4") is None
+        pd.DataFrame(
+            {
+                "commune_code": ["09640", "09640"],
+                "period": ["2021-Q4", "2021"],
+                "shrunk_rate": [0.1, 0.2],
+                "rank_low": [3.0, 1.0],
+                "rank_high": [20.0, 9.0],
+                "prob_worst_third": [0.4, 0.1],
+                "observed_rate": [0.12, 0.2],
+            }
+        ).to_parquet(tmp_path / "commune_ranks_uncertainty.parquet")
+        read = read_rank_uncertainty(tmp_path, "2021-Q4")
+        assert read.to_dict("records") == [
+            {
+                "commune_code": "09640",
+                "late_rate_shrunk": 0.1,
+                "rank_low": 3.0,
+                "rank_high": 20.0,
+                "p_worst_third": 0.4,
+            }
         ]

@@ -96,69 +96,30 @@ def export_html(nb, exporter: HTMLExporter, title: str) -> str:
     return bind_units(body)
 
 
-UNCERTAINTY_CANDIDATES: dict[str, tuple[str, ...]] = {
-    "late_rate_shrunk": (
-        "late_rate_shrunk",
-        "shrunk_late_rate",
-        "shrunk_rate",
-        "late_rate_eb",
-        "eb_rate",
-    ),
-    "rank_low": ("rank_low", "rank_lower", "rank_lo", "rank_ci_low", "rank_interval_low"),
-    "rank_high": ("rank_high", "rank_upper", "rank_hi", "rank_ci_high", "rank_interval_high"),
-    "p_worst_third": (
-        "p_worst_third",
-        "prob_worst_third",
-        "probability_worst_third",
-        "worst_third_probability",
-    ),
+# columns of the analysis' `commune_ranks_uncertainty.parquet` (docs/analysis_dictionary.md) shown
+# on the index, under this page's names
+UNCERTAINTY_TABLE = "commune_ranks_uncertainty.parquet"
+UNCERTAINTY_COLUMNS = {
+    "shrunk_rate": "late_rate_shrunk",
+    "rank_low": "rank_low",
+    "rank_high": "rank_high",
+    "prob_worst_third": "p_worst_third",
 }
-UNCERTAINTY_SOURCES = (
-    "indicator_ranks.parquet",
-    "rank_uncertainty.parquet",
-    "risk_adjusted.parquet",
-)
 TILE_GRID = Path(__file__).resolve().parent.parent / "reference" / "data" / "tile_grid.csv"
 LATE_COLOURS = ("#fdeee8", "#f8c6b3", "#ee8f74", "#d4523d", "#a32020")
 ONLINE_COLOURS = ("#eaf2f8", "#bcd6ea", "#80b0d6", "#3f81b9", "#1b4f86")
 TILE = 100  # SVG units per tile; the map is drawn 7 tiles wide
 
 
-def pick_uncertainty_columns(frame: pd.DataFrame) -> pd.DataFrame:
-    """The uncertainty columns a table holds, renamed to this module's names (none: no columns)."""
-    found = {}
-    for name, candidates in UNCERTAINTY_CANDIDATES.items():
-        for candidate in candidates:
-            if candidate in frame.columns:
-                found[candidate] = name
-                break
-    return frame[["commune_code", *found]].rename(columns=found)
-
-
 def read_rank_uncertainty(processed_dir: str | Path, period: str) -> pd.DataFrame | None:
-    """Shrunk late rates, rank intervals, P(worst third) per unit when the analysis provides them.
-
-    The statistics work (issue #11) adds them; until then this returns None and the index says so.
-    """
+    """Shrunk late rates, rank intervals and P(worst third) per unit; None when not computed."""
     from analysis.report import tables
 
-    merged = None
-    for name in UNCERTAINTY_SOURCES:
-        path = Path(processed_dir) / name
-        if not path.exists():
-            continue
-        frame = tables.select_period(pd.read_parquet(path), period)
-        if "indicator" in frame.columns:
-            frame = frame[frame["indicator"] == "late_rate"]
-        picked = pick_uncertainty_columns(frame.drop_duplicates("commune_code"))
-        if picked.shape[1] <= 1:
-            continue
-        if merged is None:
-            merged = picked
-        else:
-            new = [c for c in picked.columns if c not in merged.columns]
-            merged = merged.merge(picked[["commune_code", *new]], on="commune_code", how="outer")
-    return merged
+    path = Path(processed_dir) / UNCERTAINTY_TABLE
+    if not path.exists():
+        return None
+    frame = tables.select_period(pd.read_parquet(path), period)
+    return frame[["commune_code", *UNCERTAINTY_COLUMNS]].rename(columns=UNCERTAINTY_COLUMNS)
 
 
 def read_tile_grid() -> pd.DataFrame:
@@ -315,7 +276,7 @@ def render_index(
     if uncertainty is not None and not uncertainty.empty:
         extra = [c for c in uncertainty.columns if c != "commune_code" and c not in rows.columns]
         rows = rows.merge(uncertainty[["commune_code", *extra]], on="commune_code", how="left")
-    has = {c: c in rows.columns and rows[c].notna().any() for c in UNCERTAINTY_CANDIDATES}
+    has = {c: c in rows.columns and rows[c].notna().any() for c in UNCERTAINTY_COLUMNS.values()}
     period_label = label_period(period)
     frame = build_frame({}, settings)
     frame["links"] = []

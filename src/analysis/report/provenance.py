@@ -108,8 +108,8 @@ def format_provenance(provenance: dict) -> str:
         "---\n\n"
         f"**Nguồn số liệu.** {describe_sources(provenance['raw_files'])}"
         + (f"; làm sạch lúc {cleaned}" if cleaned else "")
-        + f". Phiên bản chương trình: {escape_markdown(provenance['code_version'])}. "
-        "Danh sách đầy đủ các tệp và mã kiểm tra (SHA-256) nằm trong siêu dữ liệu của trang. "
+        + ". Danh sách đầy đủ các tệp, mã kiểm tra (SHA-256) và phiên bản chương trình nằm trong "
+        "siêu dữ liệu của trang. "
         f"Thời điểm tạo: {generated} (giờ Việt Nam)."
     )
 
