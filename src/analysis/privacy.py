@@ -374,13 +374,8 @@ def _dictionary(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     """(code per row, -1 when missing; the distinct texts) with Arrow's dictionary encoding."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         values = values.astype(object)
-    try:
-        arr = pa.array(values.array)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
-        arr = pa.array(values.astype(object), from_pandas=True)
-    if isinstance(arr, pa.ChunkedArray):
-        arr = arr.combine_chunks()
-    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+    arr = _arrow_text(values)
+    if arr is None:  # numbers or mixed cells: their text
         arr = pa.array(values.astype(object).map(lambda v: None if pd.isna(v) else str(v)))
     encoded = pc.dictionary_encode(arr)
     codes = encoded.indices.to_numpy(zero_copy_only=False)

@@ -64,16 +64,7 @@ def build_official_table(dossiers: pd.DataFrame, period: str) -> pd.DataFrame:
     table["received_offline"] = sums["received_in_person"] + sums["received_postal"]
     table["carried_over"] = sums["carried_over"]
     table["total"] = table["received_online"] + table["received_offline"] + table["carried_over"]
-    for column in (
-        "resolved",
-        "resolved_early",
-        "resolved_on_time",
-        "resolved_late",
-        "closed_other",
-        "pending",
-        "pending_in_time",
-        "pending_overdue",
-    ):
+    for column in OFFICIAL_COLUMNS[OFFICIAL_COLUMNS.index("resolved") : -1]:  # (7) to (13)
         table[column] = sums[column]
     table = table[table["total"] > 0].sort_values("total", ascending=False, kind="stable")
     total = table.sum().to_frame().T
