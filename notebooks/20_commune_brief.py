@@ -147,27 +147,22 @@ display(Markdown("\n".join(f"{i}. {item['text']}" for i, item in enumerate(advic
 # ## Kết quả giải quyết theo lĩnh vực (mẫu Biểu 06, Thông tư 01/2020/TT-VPCP)
 
 # %%
-display(
-    HTML(
-        official_table.format_official_table(official).to_html(
-            index=False, escape=True, classes="brief-table"
-        )
-    )
-)
-display(Markdown(narrative.OFFICIAL_TABLE_NOTE))
+official_view = official_table.format_official_table(official)
+display(HTML(official_view.to_html(index=False, escape=True, classes="brief-table")))
+display(Markdown(f"{narrative.OFFICIAL_TABLE_NOTE} {narrative.table_footnote(official_view)}"))
 
 # %% [markdown]
 # ## So sánh với các kỳ trước
 
 # %%
+comparison_view = official_table.format_comparisons(comparisons)
+display(HTML(comparison_view.to_html(index=False, escape=True, classes="brief-table")))
 display(
-    HTML(
-        official_table.format_comparisons(comparisons).to_html(
-            index=False, escape=True, classes="brief-table"
-        )
+    Markdown(
+        f"{official_table.describe_missing_comparisons(comparisons)} "
+        f"{narrative.table_footnote(comparison_view)}"
     )
 )
-display(Markdown(official_table.describe_missing_comparisons(comparisons)))
 display(
     figures.chart_image(
         figures.plot_online_share_by_month(
@@ -202,15 +197,13 @@ display(
 
 # %%
 display(Markdown(narrative.describe_drivers(fields, procedures)))
-display(
-    HTML(
-        label_columns(
-            narrative.suppress_small_cells(fields.head(6), ["resolved", "late"], ["late_share"])[
-                ["field", "resolved", "late", "late_share"]
-            ]
-        ).to_html(index=False, escape=True, classes="brief-table")
-    )
+field_view = label_columns(
+    narrative.suppress_small_cells(fields.head(6), ["resolved", "late"], ["late_share"])[
+        ["field", "resolved", "late", "late_share"]
+    ]
 )
+display(HTML(field_view.to_html(index=False, escape=True, classes="brief-table")))
+display(Markdown(narrative.table_footnote(field_view)))
 
 # %% [markdown]
 # ## Bố trí cán bộ và khối lượng công việc

@@ -276,28 +276,45 @@ def _meeting_check(units: pd.DataFrame) -> pd.DataFrame:
 
 
 def _effects() -> pd.DataFrame:
+    """Effects in the shape `analyse` writes them (docs/analysis_dictionary.md, effects.csv)."""
+    mean_late = 0.08
+
+    def pp(log_odds: float) -> float:  # change in late probability at the mean late rate, in pp
+        base = np.log(mean_late / (1 - mean_late))
+        return (1 / (1 + np.exp(-(base + log_odds))) - mean_late) * 100
+
     rows = []
     for model in ("panel_binomial_glm", "dossier_logit"):
-        for term, est, step in (
-            ("online_share", -1.2, 0.1),
-            ("dossiers_per_officer_day", 0.035, 10),
-            ("concurrent_share", 0.8, 1.0),
+        for term, est, step, basis in (
+            ("online_share", -1.2, 0.1, "+10 điểm phần trăm"),
+            ("dossiers_per_officer_day", 0.035, 1.0, "+1 hồ sơ/cán bộ/ngày"),
+            ("concurrent_share", 0.8, 0.155, "1 độ lệch chuẩn trong xã"),
         ):
             se = abs(est) / 3
+            low, high = est - 1.96 * se, est + 1.96 * se
             rows.append(
                 {
                     "term": term,
                     "estimate": est,
                     "std_error": se,
-                    "ci_low": est - 1.96 * se,
-                    "ci_high": est + 1.96 * se,
+                    "ci_low": low,
+                    "ci_high": high,
                     "p_value": 0.01,
                     "model": model,
                     "step": step,
+                    "step_basis": basis,
+                    "within_commune_sd": step,
+                    "max_within_commune_range": 3 * step,
                     "odds_ratio": np.exp(est * step),
-                    "odds_ratio_low": np.exp((est - 1.96 * se) * step),
-                    "odds_ratio_high": np.exp((est + 1.96 * se) * step),
-                    "pp_change": est * step * 15,
+                    "odds_ratio_low": np.exp(low * step),
+                    "odds_ratio_high": np.exp(high * step),
+                    "pp_change": pp(est * step),
+                    "pp_change_low": pp(low * step),
+                    "pp_change_high": pp(high * step),
+                    "mean_late_rate": mean_late,
+                    "n_obs": 2000,
+                    "n_clusters": 31,
+                    "n_dossiers": 20000,
                 }
             )
     return pd.DataFrame(rows)

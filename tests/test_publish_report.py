@@ -57,7 +57,18 @@ class TestSuppressSmallCells:
             {"field": ["Xây dựng"], "resolved": [11], "late": [5], "late_share": [5 / 11]}
         )
         shown = narrative.suppress_small_cells(frame, ["resolved", "late"], ["late_share"])
-        assert shown["late_share"].iloc[0] == "45 % (ít hồ sơ, chưa đủ tin cậy)"
+        assert shown["late_share"].iloc[0] == "45 %*"  # a table cell: the note goes under the table
+        assert narrative.table_footnote(shown) == narrative.UNRELIABLE_FOOTNOTE
+        assert "20" in narrative.UNRELIABLE_FOOTNOTE
+
+    def test_a_table_without_marked_rates_has_no_footnote(self):
+        frame = pd.DataFrame({"field": ["Hộ tịch"], "late_share": ["12,5 %"], "note": ["a*b"]})
+        assert narrative.table_footnote(frame) == ""
+
+    def test_in_a_sentence_an_unreliable_rate_carries_its_note(self):
+        assert narrative.format_rate(5 / 11, 11) == "45 % (ít hồ sơ, chưa đủ tin cậy)"
+        assert narrative.format_rate(5 / 11, 11, compact=True) == "45 %*"
+        assert narrative.format_rate(0.125, 40, compact=True) == "12,5 %"
 
 
 class TestEscapeMarkdown:

@@ -300,10 +300,10 @@ def plot_online_share_by_month(
 ) -> Figure:
     """Online share month by month (mức độ 3 and 4 separately when known), meeting dates marked."""
     with matplotlib.rc_context(STYLE):
-        figure = new_figure(7.0, 3.2)
+        figure = new_figure(height=3.2)
         ax = figure.add_subplot()
         months = pd.to_datetime(commune["period_start"])
-        labels = [f"T{m.month:02d}/{m.year}" for m in months]
+        labels = month_labels(months)
         x = np.arange(len(months))
         level_3 = commune.get("online_share_level_3")
         level_4 = commune.get("online_share_level_4")
@@ -329,15 +329,15 @@ def plot_online_share_by_month(
                     f"Họp {day:%d/%m}",
                     (where[0], 1.0),
                     xycoords=("data", "axes fraction"),
-                    fontsize=7,
+                    fontsize=SMALL,
                     ha="left",
                     va="top",
                 )
         ax.set_xticks(x, labels)
         percent_axis(ax.yaxis)
         ax.set_ylim(bottom=0)
-        ax.tick_params(axis="x", labelrotation=45, labelsize=7)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=SMALL)
         ax.set_ylabel("Tỷ lệ hồ sơ trực tuyến")
         ax.set_title("Tỷ lệ hồ sơ nộp trực tuyến theo tháng")
-        ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(0, 0.9))
+        ax.legend(fontsize=SMALL, frameon=False, loc="upper left", bbox_to_anchor=(0, 0.9))
     return figure

@@ -87,12 +87,16 @@ def format_exact_count(value: object) -> str:
     return format_number(int(value))
 
 
-def format_rate(value: object, denominator: object, digits: int = 1) -> str:
-    """A rate with its reliability: on fewer than MIN_RELIABLE_N dossiers, no decimals and a warning."""
+def format_rate(value: object, denominator: object, digits: int = 1, compact: bool = False) -> str:
+    """A rate with its reliability: on fewer than MIN_RELIABLE_N dossiers, no decimals and a warning.
+
+    `compact` marks such a rate with an asterisk instead (table cells: the note goes under the
+    table once, see UNRELIABLE_FOOTNOTE), so a narrow column does not wrap over many lines.
+    """
     if is_missing(value) or is_missing(denominator) or int(denominator) == 0:
         return "không có số liệu"
     if int(denominator) < MIN_RELIABLE_N:
-        return f"{format_percent(value, 0)} {UNRELIABLE_NOTE}"
+        return f"{format_percent(value, 0)}{'*' if compact else ' ' + UNRELIABLE_NOTE}"
     return format_percent(value, digits)
 
 
@@ -126,10 +130,16 @@ def suppress_small_cells(
         ]
     for column in rate_columns:
         out[column] = [
-            "—" if hide else format_rate(v, n)
+            "—" if hide else format_rate(v, n, compact=True)
             for v, n, hide in zip(out[column], base, small, strict=True)
         ]
     return out
+
+
+def table_footnote(table: pd.DataFrame) -> str:
+    """The note for rates marked '*' by `format_rate(compact=True)`; '' when the table has none."""
+    marked = table.astype(str).apply(lambda column: column.str.endswith("%*")).to_numpy().any()
+    return UNRELIABLE_FOOTNOTE if marked else ""
 
 
 def escape_markdown(value: object) -> str:
@@ -283,10 +293,11 @@ def describe_meetings(check: pd.DataFrame) -> list[str]:
     return sentences
 
 
+UNRELIABLE_FOOTNOTE = f"(*) Tỷ lệ tính trên dưới {MIN_RELIABLE_N} hồ sơ: chưa đủ tin cậy."
 OFFICIAL_TABLE_NOTE = (
     "Cột (3) = (4) + (5) + (6) = (7) + (11); hồ sơ bị từ chối hoặc công dân rút không có cột riêng "
     "trong Biểu 06 nên được ghi riêng (cột «Từ chối, rút hồ sơ»): (3) = (7) + từ chối, rút + (11). "
-    "Số hồ sơ của đơn vị được ghi đúng số thực tế; tỷ lệ trên dưới 20 hồ sơ được đánh dấu là chưa đủ tin cậy."
+    "Số hồ sơ của đơn vị được ghi đúng số thực tế."
 )
 
 

@@ -111,7 +111,7 @@ def format_official_table(table: pd.DataFrame) -> pd.DataFrame:
     for column in OFFICIAL_COLUMNS[1:-1]:
         out[column] = out[column].map(format_exact_count)
     out["on_time_rate"] = [
-        format_rate(rate, n)
+        format_rate(rate, n, compact=True)
         for rate, n in zip(table["on_time_rate"], table["resolved"], strict=True)
     ]
     return out.rename(columns=OFFICIAL_LABELS)
@@ -183,12 +183,12 @@ def format_comparisons(comparisons: pd.DataFrame) -> pd.DataFrame:
             "Kỳ so sánh": covered["comparison"] + " (" + covered["window"] + ")",
             "Hồ sơ tiếp nhận": covered["received"].map(format_exact_count),
             "Hồ sơ trực tuyến": [
-                format_rate(v, n)
+                format_rate(v, n, compact=True)
                 for v, n in zip(covered["online_share"], covered["received"], strict=True)
             ],
             "Đã giải quyết": covered["resolved"].map(format_exact_count),
             "Tỷ lệ trễ hạn": [
-                format_rate(v, n)
+                format_rate(v, n, compact=True)
                 for v, n in zip(covered["late_rate"], covered["resolved"], strict=True)
             ],
         }

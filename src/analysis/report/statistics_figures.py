@@ -11,7 +11,15 @@ import matplotlib
 import numpy as np
 import pandas as pd
 
-from analysis.report.figures import HIGHLIGHT, MUTED, STYLE, new_figure, percent_axis
+from analysis.report.figures import (
+    HIGHLIGHT,
+    MUTED,
+    SMALL,
+    STYLE,
+    month_labels,
+    new_figure,
+    percent_axis,
+)
 from analysis.report.narrative import format_number, format_percent, nfc
 
 MAIN_MODEL = "panel_binomial_glm"
@@ -137,7 +145,7 @@ def rank_uncertainty_table(ranks: pd.DataFrame) -> pd.DataFrame:
 def plot_monthly_with_intervals(months: pd.DataFrame, title: str = "Tỷ lệ trễ hạn theo tháng"):
     """Monthly late rate with its Wilson 95 % interval; months on few dossiers drawn hollow."""
     with matplotlib.rc_context(STYLE):
-        figure = new_figure(7.0, 3.2)
+        figure = new_figure(height=3.4)  # the width every chart has (legible on a phone)
         ax = figure.add_subplot()
         x = np.arange(len(months))
         rate = months["late_rate"].to_numpy(dtype="float64")
@@ -148,12 +156,11 @@ def plot_monthly_with_intervals(months: pd.DataFrame, title: str = "Tỷ lệ tr
         ax.plot(x, rate, color=HIGHLIGHT, linewidth=1)
         ax.scatter(x[~small], rate[~small], color=HIGHLIGHT, zorder=3, s=14)
         ax.scatter(x[small], rate[small], facecolors="white", edgecolors=HIGHLIGHT, zorder=3, s=14)
-        labels = [f"T{p.month}/{p.year}" for p in pd.PeriodIndex(months["period"], freq="M")]
-        ax.set_xticks(x, labels, rotation=45, fontsize=7)
+        ax.set_xticks(x, month_labels(months["period"]), rotation=45, fontsize=SMALL)
         percent_axis(ax.yaxis)
         ax.set_ylim(bottom=0)
         ax.set_title(title)
         ax.set_xlabel(
-            "Vùng xám: khoảng tin cậy 95 % (Wilson); điểm rỗng: dưới 20 hồ sơ", fontsize=7
+            "Vùng xám: khoảng tin cậy 95 % (Wilson); điểm rỗng: dưới 20 hồ sơ", fontsize=SMALL
         )
     return figure
