@@ -136,6 +136,13 @@ bullets = [
 if yardstick_applies("points_766_3_3", period_start):
     bullets.append(narrative.describe_points_766(row))
 display(Markdown(narrative.nfc("\n".join(bullets))))
+display(
+    Markdown(
+        narrative.describe_rank_uncertainty(
+            tables.read_rank_uncertainty(processed_dir, period), commune_code
+        )
+    )
+)
 
 # %% [markdown]
 # ## Kiến nghị

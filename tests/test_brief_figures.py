@@ -202,3 +202,18 @@ def test_the_index_shows_the_figures_each_brief_embeds(built_briefs, embedded):
             assert late_rate == ""
         else:
             assert float(late_rate) == pytest.approx(figures["late_rate"], abs=1e-12), href
+
+
+def test_each_brief_states_its_rank_interval_from_the_analysis_table(built_briefs, embedded):
+    processed, folder = built_briefs
+    table = pd.read_parquet(processed / "commune_ranks_uncertainty.parquet")
+    table = table[table["period"] == PERIOD].set_index("commune_code")
+    for code in embedded:
+        path = next(folder.glob(f"{code}-*.html"))
+        text = visible_text(path.read_text(encoding="utf-8"))
+        row = table.loc[code]
+        if pd.isna(row["rank_low"]):
+            assert "thứ hạng nằm trong khoảng" not in text, code
+            continue
+        expected = f"từ thứ {int(row['rank_low'])} đến thứ {int(row['rank_high'])}"
+        assert expected in text, (code, expected)

@@ -55,6 +55,23 @@ class TestBriefFingerprints:
         after = _prints(processed)
         assert all(after[c] != before[c] for c in CODES)
 
+    def test_a_communes_rank_interval_rebuilds_that_brief_only(self, processed):
+        path = processed / "commune_ranks_uncertainty.parquet"
+        table = pd.DataFrame(
+            {
+                "commune_code": CODES,
+                "period": PERIOD,
+                "rank_low": [3.0, 5.0],
+                "rank_high": [9.0, 12.0],
+            }
+        )
+        table.to_parquet(path, index=False)
+        before = _prints(processed)
+        table.loc[table["commune_code"] == "09640", "rank_high"] = 10.0
+        table.to_parquet(path, index=False)
+        after = _prints(processed)
+        assert after["09640"] != before["09640"] and after["09625"] == before["09625"]
+
 
 class TestHashCode:
     def test_an_extra_file_such_as_the_settings_file_changes_the_code_hash(self, tmp_path):

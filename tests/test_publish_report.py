@@ -449,3 +449,23 @@ class TestIndexDashboard:
                 "p_worst_third": 0.4,
             }
         ]
+
+
+class TestDescribeRankUncertainty:
+    TABLE = pd.DataFrame(
+        {
+            "commune_code": ["09640"],
+            "shrunk_rate": [0.159],
+            "rank_low": [27.0],
+            "rank_high": [31.0],
+            "prob_worst_third": [0.99],
+        }
+    )
+
+    def test_the_interval_and_the_worst_third_probability_are_stated(self):
+        text = narrative.describe_rank_uncertainty(self.TABLE, "09640")
+        assert "từ thứ 27 đến thứ 31" in text and "15,9 %" in text and "99 %" in text
+
+    def test_nothing_is_said_without_the_table_or_the_commune(self):
+        assert narrative.describe_rank_uncertainty(None, "09640") == ""
+        assert narrative.describe_rank_uncertainty(self.TABLE, "09625") == ""

@@ -108,7 +108,9 @@ def brief_fingerprints(
         period,
     ):
         shared.update(part.encode())
+    uncertainty = tables.read_rank_uncertainty(processed_dir, period)
     per_table = [
+        hash_groups(uncertainty if uncertainty is not None else indicators[:0], "commune_code"),
         hash_groups(indicators, "commune_code"),
         hash_groups(monthly, "commune_code"),
         hash_groups(ranks, "commune_code"),

@@ -98,7 +98,6 @@ def export_html(nb, exporter: HTMLExporter, title: str) -> str:
 
 # columns of the analysis' `commune_ranks_uncertainty.parquet` (docs/analysis_dictionary.md) shown
 # on the index, under this page's names
-UNCERTAINTY_TABLE = "commune_ranks_uncertainty.parquet"
 UNCERTAINTY_COLUMNS = {
     "shrunk_rate": "late_rate_shrunk",
     "rank_low": "rank_low",
@@ -115,10 +114,9 @@ def read_rank_uncertainty(processed_dir: str | Path, period: str) -> pd.DataFram
     """Shrunk late rates, rank intervals and P(worst third) per unit; None when not computed."""
     from analysis.report import tables
 
-    path = Path(processed_dir) / UNCERTAINTY_TABLE
-    if not path.exists():
+    frame = tables.read_rank_uncertainty(processed_dir, period)
+    if frame is None:
         return None
-    frame = tables.select_period(pd.read_parquet(path), period)
     return frame[["commune_code", *UNCERTAINTY_COLUMNS]].rename(columns=UNCERTAINTY_COLUMNS)
 
 

@@ -136,6 +136,28 @@ def suppress_small_cells(
     return out
 
 
+def describe_rank_uncertainty(uncertainty: pd.DataFrame | None, commune_code: str) -> str:
+    """How much the late-rate rank can be trusted: a rank moves with a few dossiers (issue #11).
+
+    Read from the analysis' empirical-Bayes table (commune_ranks_uncertainty.parquet); '' when the
+    analysis did not compute it or the commune has no resolved dossier.
+    """
+    if uncertainty is None:
+        return ""
+    row = uncertainty[uncertainty["commune_code"] == commune_code]
+    if row.empty or is_missing(row["rank_low"].iloc[0]):
+        return ""
+    row = row.iloc[0]
+    return (
+        "Thứ hạng về tỷ lệ trễ hạn thay đổi nhiều chỉ vì vài hồ sơ. Sau khi co về mức chung của "
+        f"huyện (đơn vị ít hồ sơ được co nhiều hơn), tỷ lệ trễ hạn ước tính là "
+        f"{format_percent(row['shrunk_rate'])}; thứ hạng nằm trong khoảng từ thứ "
+        f"{int(row['rank_low'])} đến thứ {int(row['rank_high'])} (khoảng 95 %, thứ 1 = thấp nhất); "
+        f"xác suất đơn vị thuộc nhóm một phần ba có tỷ lệ trễ hạn cao nhất là "
+        f"{format_percent(row['prob_worst_third'], 0)}."
+    )
+
+
 def table_footnote(table: pd.DataFrame) -> str:
     """The note for rates marked '*' by `format_rate(compact=True)`; '' when the table has none."""
     marked = table.astype(str).apply(lambda column: column.str.endswith("%*")).to_numpy().any()

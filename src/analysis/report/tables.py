@@ -139,6 +139,17 @@ def read_district_channels(processed_dir: str | Path) -> pd.DataFrame:
     return read_table(processed_dir, "dossiers.parquet", columns=DISTRICT_CHANNEL_COLUMNS)
 
 
+RANK_UNCERTAINTY_TABLE = "commune_ranks_uncertainty.parquet"
+
+
+def read_rank_uncertainty(processed_dir: str | Path, period: str) -> pd.DataFrame | None:
+    """Shrunk late rates, 95 % rank intervals and P(worst third) of one period; None if not computed."""
+    path = Path(processed_dir) / RANK_UNCERTAINTY_TABLE
+    if not path.exists():
+        return None
+    return select_period(pd.read_parquet(path), period)
+
+
 def read_meeting_dates(processed_dir: str | Path) -> list[pd.Timestamp]:
     """Dates of the district's meetings on administrative reform (meetings.parquet; [] if absent)."""
     path = Path(processed_dir) / "meetings.parquet"
