@@ -149,8 +149,8 @@ def describe_rank_uncertainty(uncertainty: pd.DataFrame | None, commune_code: st
         return ""
     row = row.iloc[0]
     return (
-        "Thứ hạng về tỷ lệ trễ hạn thay đổi nhiều chỉ vì vài hồ sơ. Sau khi co về mức chung của "
-        f"huyện (đơn vị ít hồ sơ được co nhiều hơn), tỷ lệ trễ hạn ước tính là "
+        "Độ tin cậy của thứ hạng về tỷ lệ trễ hạn: sau khi co về mức chung của huyện (đơn vị ít "
+        f"hồ sơ được co nhiều hơn), tỷ lệ trễ hạn ước tính là "
         f"{format_percent(row['shrunk_rate'])}; thứ hạng nằm trong khoảng từ thứ "
         f"{int(row['rank_low'])} đến thứ {int(row['rank_high'])} (khoảng 95 %, thứ 1 = thấp nhất); "
         f"xác suất đơn vị thuộc nhóm một phần ba có tỷ lệ trễ hạn cao nhất là "
