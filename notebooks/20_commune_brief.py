@@ -24,13 +24,15 @@ processed_dir = "data/processed"
 # %%
 from IPython.display import HTML, Markdown, display
 
-from analysis.reference.units import display_name, unit_name
+from analysis.reference.lineage import unit_display_name
+from analysis.reference.units import unit_name
 from analysis.reference.yardsticks import yardstick_applies, yardstick_label
 from analysis.report import (
     brief_figures,
     figures,
     narrative,
     official_table,
+    predecessors,
     recommendations,
     tables,
 )
@@ -42,7 +44,7 @@ manifest = tables.read_json(processed_dir, "manifest.json")
 figures.mark_synthetic(is_synthetic(manifest))
 indicators = tables.read_table(processed_dir, "indicators_period.parquet")
 row = tables.require_commune(indicators, commune_code, period)
-name = display_name(commune_code)
+name = unit_display_name(commune_code, period)
 title_name = name[0].upper() + name[1:]
 period_text = label_period(period)
 period_start = row["period_start"]
@@ -57,10 +59,15 @@ risk_all = tables.select_period(tables.read_table(processed_dir, "risk_adjusted.
 risk_rows = risk_all[risk_all["commune_code"] == commune_code]
 risk = risk_rows.iloc[0] if not risk_rows.empty else None
 curve = tables.select_period(tables.read_table(processed_dir, "funnel_curve.parquet"), period)
-monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")
+monthly = predecessors.unit_monthly(
+    tables.read_table(processed_dir, "indicators_monthly.parquet"),
+    processed_dir,
+    commune_code,
+    period,
+)
 commune_months = tables.months_of_period(monthly, period, commune_code)
 district_months = tables.months_of_period(monthly, period, "district")
-commune_dossiers = tables.read_commune_dossiers(processed_dir, commune_code)
+commune_dossiers = tables.read_commune_dossiers(processed_dir, commune_code, period)
 fields, procedures = tables.summarise_late_drivers(commune_dossiers, period)
 officers = tables.summarise_officers(
     tables.read_table(processed_dir, "officers.parquet"), commune_code, period
@@ -100,10 +107,13 @@ display(
             f"Bản tin tóm tắt kết quả giải quyết thủ tục hành chính của {name} trong "
             f"{period_text}, so với {int(ranks['n_ranked'].get('late_rate', 31))} xã, thị trấn "
             f"của huyện Ba Vì. Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**. "
-            + describe_unit_context(commune_code, row.get("officers_on_desk"))
+            + describe_unit_context(commune_code, row.get("officers_on_desk"), period)
         )
     )
 )
+
+# %%
+display(*predecessors.formation_section(processed_dir, commune_code, period))
 
 # %% [markdown]
 # ## Số liệu chính
@@ -173,7 +183,10 @@ display(
 display(
     figures.chart_image(
         figures.plot_online_share_by_month(
-            commune_months, district_months, meeting_dates, unit_name(commune_code)
+            commune_months,
+            district_months,
+            meeting_dates,
+            unit_name(commune_code, row["period_end"]),
         )
     )
 )
@@ -194,7 +207,10 @@ display(Markdown(narrative.describe_trend(commune_months)))
 display(
     figures.chart_image(
         figures.plot_monthly_trend(
-            commune_months, district_months, convention, unit_name(commune_code)
+            commune_months,
+            district_months,
+            convention,
+            unit_name(commune_code, row["period_end"]),
         )
     )
 )

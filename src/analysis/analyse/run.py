@@ -33,6 +33,13 @@ from analysis.analyse.models import (
     fit_dossier_logit,
     fit_panel_glm,
 )
+from analysis.analyse.reconstruct import (
+    by_regime,
+    map_dossiers,
+    reconstruct_history,
+    regime_communes,
+    regimes,
+)
 from analysis.analyse.risk import late_by_field, risk_adjust
 from analysis.analyse.sensitivity import add_steps, run_sensitivity
 from analysis.analyse.shrinkage import add_late_rate_intervals, rank_with_uncertainty
@@ -173,13 +180,19 @@ def analyse_all(
         "saturday_counts": saturday_counts,
         "max_points": max_points,
     }
+    # each period is counted for the units standing on its last day (analyse/reconstruct.py)
     monthly = add_late_rate_intervals(
-        compute_indicators(dossiers, officers, months, communes, **options)
+        by_regime(compute_indicators, dossiers, officers, months, **options)
     )
-    by_period = compute_indicators(dossiers, officers, longer, communes, **options)
+    by_period = by_regime(compute_indicators, dossiers, officers, longer, **options)
+    # the latest units' months and quarters back to the data's start (rebuilt before they stood)
+    steps = periods[periods["period_type"].isin(["month", "quarter"])]
+    history = add_late_rate_intervals(
+        reconstruct_history(compute_indicators, dossiers, officers, steps, **options)
+    )
     ranks = rank_communes(by_period)
     timings["indicators"] = time.perf_counter() - started
-    risk, curve = risk_adjust(dossiers, longer, communes)
+    risk, curve = risk_by_regime(dossiers, longer)
     fields = late_by_field(dossiers, longer)
     risk = risk.merge(
         longer[["period", "period_type", "is_complete"]], on=["period", "period_type"], how="left"
@@ -213,6 +226,9 @@ def analyse_all(
         "indicators_monthly": write_atomic(monthly, folder / "indicators_monthly.parquet"),
         "indicators_period": write_atomic(by_period, folder / "indicators_period.parquet"),
         "indicator_ranks": write_atomic(ranks, folder / "indicator_ranks.parquet"),
+        "indicators_reconstructed": write_atomic(
+            history, folder / "indicators_reconstructed.parquet"
+        ),
         "risk_adjusted": write_atomic(risk, folder / "risk_adjusted.parquet"),
         "funnel_curve": write_atomic(curve, folder / "funnel_curve.parquet"),
         "late_by_field": write_atomic(fields, folder / "late_by_field.parquet"),
@@ -254,6 +270,22 @@ def analyse_all(
         json.dumps(manifest, ensure_ascii=False, indent=2), folder / "analysis_manifest.json"
     )
     return {name: str(path) for name, path in outputs.items()}
+
+
+def risk_by_regime(
+    dossiers: pd.DataFrame, periods: pd.DataFrame
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """risk_adjust per set of units standing at the periods' ends (one call for 2021 data)."""
+    parts = []
+    for start, group in regimes(periods):
+        mapped = map_dossiers(dossiers, start)
+        parts.append(risk_adjust(mapped, group, regime_communes(mapped, start)))
+    if len(parts) == 1:
+        return parts[0]
+    return (
+        pd.concat([p[0] for p in parts], ignore_index=True),
+        pd.concat([p[1] for p in parts], ignore_index=True),
+    )
 
 
 EFFECT_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "model"]

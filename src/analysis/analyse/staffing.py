@@ -34,7 +34,8 @@ def compute_staffing_by_month(
     officers present per working day), concurrent_share (of officer-days; null with nobody),
     vacancy_officer_days (planned desk size x working days - officer_days, at least 0, where the
     planned size is the most officers the commune ever had at once) and rotations (officers
-    leaving the desk in the month).
+    leaving the desk in the month). An optional `weight` column counts an officer row as that
+    fraction (the desk of a divided unit shared between its parts, reference/lineage.py).
     """
     months = month_range(start, end)
     days = working_days(saturday_counts=saturday_counts)
@@ -54,6 +55,8 @@ def compute_staffing_by_month(
     # present[i, d] = officer i is on the desk on working day d (rosters are small: officers x days)
     present = (day_values[None, :] >= start_ns[:, None]) & (day_values[None, :] <= end_ns[:, None])
     concurrent = frame["is_concurrent"].astype(bool).to_numpy()
+    if "weight" in frame:
+        present = present * frame["weight"].astype(float).to_numpy()[:, None]
     rows = []
     month_index = {m: i for i, m in enumerate(months)}
     month_of_day = np.array([month_index[m] for m in day_month])
@@ -64,10 +67,15 @@ def compute_staffing_by_month(
         mask = codes == code
         daily = present[mask].sum(axis=0)
         daily_concurrent = present[mask & concurrent].sum(axis=0) if mask.any() else daily * 0
-        planned = int(daily.max()) if daily.size else 0
+        planned = daily.max() if daily.size else 0
         officer_days = np.bincount(month_of_day, weights=daily, minlength=len(months))
         concurrent_days = np.bincount(month_of_day, weights=daily_concurrent, minlength=len(months))
-        leaving = end_dates[mask].dropna().dt.to_period("M").value_counts()
+        leaving = end_dates[mask].dropna().dt.to_period("M")
+        if "weight" in frame:
+            weights = frame["weight"].astype(float)[mask].loc[leaving.index]
+            leaving = weights.groupby(leaving.to_numpy()).sum().round()
+        else:
+            leaving = leaving.value_counts()
         for i, month in enumerate(months):
             total = float(officer_days[i])
             rows.append(

@@ -48,7 +48,8 @@ from analysis.publish.html import (
     read_rank_uncertainty,
     render_index,
 )
-from analysis.reference.units import display_name, units_2021
+from analysis.reference.lineage import unit_display_name, units_of_period
+from analysis.reference.units import units_2021
 from analysis.report import tables
 from analysis.report.labels import label_period_short
 from analysis.report.settings import settings_path
@@ -95,10 +96,10 @@ def load_notebook(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def brief_filename(code: str) -> str:
+def brief_filename(code: str, period: str | None = None) -> str:
     """'09640-phong-van' (code first: names repeat across periods, codes do not within one)."""
     try:
-        return f"{code}-{slugify(display_name(code))}"
+        return f"{code}-{slugify(unit_display_name(code, period))}"
     except (KeyError, ValueError):
         return f"{slugify(code) or 'unit'}-unknown"
 
@@ -106,7 +107,7 @@ def brief_filename(code: str) -> str:
 def unit_title(code: str, period: str) -> str:
     """The HTML <title>: the unit's name and the period."""
     try:
-        name = display_name(code)
+        name = unit_display_name(code, period)
     except (KeyError, ValueError):
         name = code
     return f"Bản tin CCHC {name} — {label_period_short(period)}"
@@ -212,11 +213,14 @@ def stop_batch(
     wait_futures(futures, timeout=STOP_WAIT_S)
 
 
-def resolve_communes(communes: str | list[str]) -> list[str]:
-    """'all' -> the 31 units of 2021; 'A,B' or a list -> those codes, kept as strings."""
+def resolve_communes(communes: str | list[str], period: str | None = None) -> list[str]:
+    """'all' -> the units standing on the period's last day (the 31 of 2021 for 2021 periods or
+    without a period; the 8 xã of 1/7/2025 for 2025-Q3 on); 'A,B' or a list -> those codes."""
     if isinstance(communes, str):
         if communes.strip().lower() == "all":
-            return units_2021()["code"].tolist()
+            if period is None:
+                return units_2021()["code"].tolist()
+            return units_of_period(period)["code"].tolist()
         communes = [c for c in communes.split(",") if c.strip()]
     codes = [str(c).strip() for c in communes]
     if not codes:
@@ -315,7 +319,7 @@ def _build_briefs(
     notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
     period = period or tables.latest_complete_quarter(processed_dir)
     tables.parse_period(period)
-    codes = resolve_communes(communes)
+    codes = resolve_communes(communes, period)
     out = Path(out_dir).resolve() / period
     build = build_folder(out_dir, period)
     with folder_lock(build):
@@ -371,7 +375,7 @@ def _build_period(
 
     jobs = []  # (key, notebook, parameters, html_path, notebook_path, title)
     for code in codes:
-        name = brief_filename(code)
+        name = brief_filename(code, period)
         jobs.append(
             (
                 code,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import html
 
-from analysis.reference.units import all_units, display_name
+from analysis.reference.lineage import unit_display_name, units_of_period
+from analysis.reference.units import all_units, units_2021
 from analysis.report.labels import label_terrain
 from analysis.report.narrative import format_number, is_missing
 from analysis.report.settings import format_issue_line, load_report_settings, recipients_for
@@ -19,9 +20,14 @@ INDEX_PAGE = "index.html"
 OVERVIEW_PAGE = "tong-quan-huyen.html"
 
 
-def unit_terrain(code: str) -> str:
-    """'island', 'mountain' or 'plain' for a 2021 unit (reference/data/terrain_2021.csv), '' if unknown."""
+def unit_terrain(code: str, period: str | None = None) -> str:
+    """'island', 'mountain' or 'plain' for a 2021 unit (reference/data/terrain_2021.csv), '' if unknown.
+
+    With a period whose unit under this code is a new xã (2025), '': its terrain is not in our sources.
+    """
     units = all_units()
+    if period is not None and unit_display_name(code, period) != unit_display_name(code):
+        return ""
     match = units[(units["code"] == str(code)) & (units["period"] == "2021")]
     if match.empty:
         match = units[units["code"] == str(code)]
@@ -30,10 +36,12 @@ def unit_terrain(code: str) -> str:
     )
 
 
-def describe_unit_context(code: str, officers_on_desk: object = None) -> str:
+def describe_unit_context(
+    code: str, officers_on_desk: object = None, period: str | None = None
+) -> str:
     """One line on the unit for the chairman: terrain and the one-stop desk's officers."""
     parts = []
-    terrain = label_terrain(unit_terrain(code))
+    terrain = label_terrain(unit_terrain(code, period))
     if terrain:
         parts.append(f"Địa bàn: {terrain}")
     if not is_missing(officers_on_desk):
@@ -42,13 +50,21 @@ def describe_unit_context(code: str, officers_on_desk: object = None) -> str:
     return "; ".join(parts) + "." if parts else ""
 
 
+def list_label(period: str | None) -> str:
+    """'Danh sách 31 xã, thị trấn' (2021 units), 'Danh sách 8 xã' (units of 1/7/2025)."""
+    units = units_2021() if period is None else units_of_period(period)
+    kinds = "xã, thị trấn" if (units["unit_type"] != "Xã").any() else "xã"
+    return f"Danh sách {len(units)} {kinds}"
+
+
 def build_frame(parameters: dict | None, settings: dict | None = None) -> dict:
     """What the template shows around a page: heading, links and 'Nơi nhận' (plain strings)."""
     settings = settings or load_report_settings()
     parameters = parameters or {}
     code = parameters.get("commune_code")
-    unit = display_name(str(code)) if code else None
-    links = [{"href": INDEX_PAGE, "text": "Danh sách 31 xã, thị trấn"}]
+    period = parameters.get("period")
+    unit = unit_display_name(str(code), period) if code else None
+    links = [{"href": INDEX_PAGE, "text": list_label(period)}]
     if code:
         links.append({"href": OVERVIEW_PAGE, "text": "Tổng quan toàn huyện"})
     return {

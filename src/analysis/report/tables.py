@@ -124,14 +124,45 @@ BRIEF_DOSSIER_COLUMNS = [
 DISTRICT_CHANNEL_COLUMNS = ["commune_code", "procedure", "channel", "received_at"]
 
 
-def read_commune_dossiers(processed_dir: str | Path, commune_code: str) -> pd.DataFrame:
-    """Dossiers of one unit (projection and filter pushed down to Parquet)."""
-    return read_table(
+def read_commune_dossiers(
+    processed_dir: str | Path, commune_code: str, period: str | None = None
+) -> pd.DataFrame:
+    """Dossiers of one unit (projection and filter pushed down to Parquet).
+
+    With a period, a unit formed from others (2025) also gets its predecessors' dossiers that
+    the crosswalk passes to it (reference/lineage.py), as the analysis counted them.
+    """
+    before = _predecessor_codes(commune_code, period)
+    if not before:
+        return read_table(
+            processed_dir,
+            "dossiers.parquet",
+            columns=BRIEF_DOSSIER_COLUMNS,
+            filters=[("commune_code", "==", commune_code)],
+        )
+    from analysis.reference.lineage import period_end, successor_codes
+
+    codes = sorted({commune_code, *before})
+    rows = read_table(
         processed_dir,
         "dossiers.parquet",
-        columns=BRIEF_DOSSIER_COLUMNS,
-        filters=[("commune_code", "==", commune_code)],
+        columns=[*BRIEF_DOSSIER_COLUMNS, "dossier_id"],
+        filters=[("commune_code", "in", codes)],
     )
+    mapped = successor_codes(
+        rows["commune_code"], rows["received_at"], rows["dossier_id"], period_end(period)
+    )
+    rows = rows[(mapped == commune_code).fillna(False).to_numpy()]
+    return rows.assign(commune_code=commune_code)[BRIEF_DOSSIER_COLUMNS].reset_index(drop=True)
+
+
+def _predecessor_codes(commune_code: str, period: str | None) -> list[str]:
+    """Codes of the units a unit standing at the period's end was formed from ([] if none)."""
+    if period is None:
+        return []
+    from analysis.reference.lineage import period_end, predecessors
+
+    return predecessors(commune_code, period_end(period))["source_code"].unique().tolist()
 
 
 def read_district_channels(processed_dir: str | Path) -> pd.DataFrame:
@@ -188,8 +219,17 @@ def summarise_late_drivers(
 
 
 def summarise_officers(officers: pd.DataFrame, commune_code: str, period: str) -> pd.DataFrame:
-    """The unit's desk officers present in the period, by pseudonymous id only."""
+    """The unit's desk officers present in the period, by pseudonymous id only.
+
+    A unit formed from others also lists the desks passed to it (a divided unit's officers in
+    each part), as the analysis counted their officer-days.
+    """
     span = parse_period(period)
+    if _predecessor_codes(commune_code, period):
+        from analysis.analyse.reconstruct import map_officers
+        from analysis.reference.lineage import period_end
+
+        officers = map_officers(officers, period_end(period))
     rows = officers[
         (officers["commune_code"] == commune_code)
         & (pd.to_datetime(officers["start_date"]) <= span.end_time)
