@@ -73,16 +73,21 @@ def by_regime(compute, dossiers, officers, periods, **options) -> pd.DataFrame:
     frames = []
     for start, group in regimes(periods):
         mapped = map_dossiers(dossiers, start)
-        frames.append(
-            compute(
-                mapped,
-                map_officers(officers, start),
-                group,
-                regime_communes(mapped, start),
-                **options,
-            )
-        )
+        communes = regime_communes(mapped, start)
+        table = compute(mapped, map_officers(officers, start), group, communes, **options)
+        frames.append(name_units(table, start))
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+
+def name_units(table: pd.DataFrame, on: pd.Timestamp) -> pd.DataFrame:
+    """`commune_name` of the units standing on `on` (09619 is Quảng Oai from 1/7/2025)."""
+    if "commune_name" not in table:
+        return table
+    names = dict(zip(*units_on(on.date())[["code", "name"]].to_numpy().T))
+    renamed = table["commune_code"].map(names)
+    if renamed.isna().all() or (renamed.dropna() == table["commune_name"][renamed.notna()]).all():
+        return table
+    return table.assign(commune_name=renamed.fillna(table["commune_name"]).astype("string"))
 
 
 def reconstruction_rules(on: pd.Timestamp) -> dict[str, str]:
@@ -103,7 +108,7 @@ def reconstruct_history(compute, dossiers, officers, periods, **options) -> pd.D
     mapped = map_dossiers(dossiers, on)
     communes = sorted(units_on(on.date())["code"])
     table = compute(mapped, map_officers(officers, on), periods, communes, **options)
-    table = table[table["commune_code"].isin(communes)].reset_index(drop=True)
+    table = name_units(table[table["commune_code"].isin(communes)].reset_index(drop=True), on)
     rules = reconstruction_rules(on)
     table["unit_valid_from"] = on
     table["reconstructed"] = (table["period_start"] < on) & table["commune_code"].map(

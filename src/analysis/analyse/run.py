@@ -36,6 +36,7 @@ from analysis.analyse.models import (
 from analysis.analyse.reconstruct import (
     by_regime,
     map_dossiers,
+    name_units,
     reconstruct_history,
     regime_communes,
     regimes,
@@ -279,7 +280,8 @@ def risk_by_regime(
     parts = []
     for start, group in regimes(periods):
         mapped = map_dossiers(dossiers, start)
-        parts.append(risk_adjust(mapped, group, regime_communes(mapped, start)))
+        risk, curve = risk_adjust(mapped, group, regime_communes(mapped, start))
+        parts.append((name_units(risk, start), curve))
     if len(parts) == 1:
         return parts[0]
     return (

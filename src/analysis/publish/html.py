@@ -142,12 +142,22 @@ def colour_bins(values: pd.Series, colours: tuple[str, ...]) -> tuple[list[float
     return edges, [pick(v) for v in values]
 
 
+def _on_grid(rows: pd.DataFrame, grid: pd.DataFrame) -> bool:
+    """True when the rows' units are the grid's (same code and name for each named row)."""
+    named = rows.dropna(subset=["commune_name"])
+    names = dict(zip(grid["code"], grid["name"]))
+    return all(names.get(c) == n for c, n in zip(named["commune_code"], named["commune_name"]))
+
+
 def render_tile_map(
     rows: pd.DataFrame, value_column: str, title: str, colours: tuple[str, ...]
 ) -> str:
     """An inline SVG tile map (grid cartogram): one square per unit, coloured by a rate, with a legend."""
     e = html.escape
     grid = read_tile_grid()
+    if "commune_name" in rows and not _on_grid(rows, grid):
+        # the grid lays out the 31 units of 2021; the 8 xã of 1/7/2025 reuse some of their codes
+        return f'<p class="tile-map-missing">{e(title)}: chưa có bản đồ ô cho các đơn vị của kỳ này.</p>'
     data = grid.merge(
         rows, left_on="code", right_on="commune_code", how="left", suffixes=("", "_row")
     )

@@ -128,7 +128,7 @@ def unit_versions(codes: pd.Series, days: pd.Series) -> pd.Series:
     units = all_units()
     out = pd.Series(pd.NA, index=codes.index, dtype="string")
     codes = codes.astype("string")
-    days = pd.to_datetime(days)
+    days = pd.to_datetime(days).dt.normalize()  # 30/6/2025 15:56 is still a day of the old unit
     for _, unit in units.iterrows():
         inside = (codes == unit["code"]).fillna(False) & (days >= unit["valid_from"]).fillna(False)
         if pd.notna(unit["valid_to"]):

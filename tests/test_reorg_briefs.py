@@ -1,0 +1,82 @@
+"""Briefs after the 2025 reorganisation, through the real chain on a small 2025 demo (issue 14).
+
+2025-04..2025-12 at a small scale: 2025-Q2 has the 29 units with Phú Hồng, 2025-Q4 the 8 new xã.
+Two of the 8 briefs are built (a unit with divided predecessors and the one with the Phú Hồng
+step); that "all" means the 8 is checked in tests/test_reference_lineage.py.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis.publish.batch import build_briefs
+from analysis.reference.lineage import units_of_period
+
+PERIOD = "2025-Q4"
+CODES = ["09619", "09634"]  # Quảng Oai (with divided units), Cổ Đô (with Phú Hồng)
+
+
+@pytest.fixture(scope="module")
+def processed(tmp_path_factory) -> Path:
+    from analysis.analyse.run import analyse_all
+    from analysis.demo.generate import generate_demo_data
+    from analysis.ingest.clean import clean_all
+
+    root = tmp_path_factory.mktemp("reorg")
+    raw, out = root / "raw", root / "processed"
+    generate_demo_data(
+        raw, start="2025-04-01", end="2025-12-31", scale=0.03, truth_path=raw / "truth.json"
+    )
+    clean_all(raw, out, meetings_dirs=[raw / "meetings"])
+    analyse_all(out, bootstrap_reps=0, dossier_logit_rows=2_000)
+    return out
+
+
+def test_each_period_is_counted_for_its_units(processed):
+    table = pd.read_parquet(processed / "indicators_period.parquet")
+    units = table[table["commune_code"] != "district"].groupby("period")["commune_code"]
+    assert set(units.unique()[PERIOD]) == set(units_of_period(PERIOD)["code"])
+    assert units.nunique()["2025-Q2"] == 29
+    names = table[table["period"] == PERIOD].set_index("commune_code")["commune_name"]
+    assert names["09619"] == "Quảng Oai"
+    # second path: the 2025-Q4 received count of Cổ Đô is its dossiers received in the quarter
+    dossiers = pd.read_parquet(processed / "dossiers.parquet")
+    quarter = dossiers["received_at"].dt.to_period("Q") == pd.Period("2025Q4")
+    plain = int((quarter & (dossiers["commune_code"] == "09634")).sum())
+    assert (
+        table[(table["period"] == PERIOD)].set_index("commune_code").loc["09634", "received"]
+        == plain
+    )
+
+
+def test_rebuilt_quarters_sum_whole_predecessors(processed):
+    history = pd.read_parquet(processed / "indicators_reconstructed.parquet")
+    quarters = history[history["period_type"] == "quarter"].set_index(["commune_code", "period"])
+    dossiers = pd.read_parquet(processed / "dossiers.parquet")
+    q2 = dossiers[dossiers["received_at"].dt.to_period("Q") == pd.Period("2025Q2")]
+    # Yên Bài (new) = Vân Hòa + Yên Bài (2021), both whole
+    plain = int(q2["commune_code"].isin(["09706", "09709"]).sum())
+    assert quarters.loc[("09706", "2025-Q2"), "received"] == plain
+    assert quarters.loc[("09706", "2025-Q2"), "reconstructed"]
+    assert not quarters.loc[("09706", PERIOD), "reconstructed"]
+
+
+def test_two_new_xa_briefs_name_their_predecessors(processed, tmp_path):
+    summary = build_briefs(processed, tmp_path, communes=CODES, period=PERIOD, overview=False)
+    assert summary["ok"], summary
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / PERIOD).glob("0*.html")}
+    assert sorted(pages) == ["09619-xa-quang-oai.html", "09634-xa-co-do.html"]
+    quang_oai = unicodedata.normalize("NFC", pages["09619-xa-quang-oai.html"])
+    text = re.sub(r"<[^>]+>", " ", quang_oai)
+    assert "Xã Quảng Oai được thành lập từ ngày 01/07/2025" in text
+    for name in ("Cam Thượng", "Đông Quang", "Tiên Phong", "Tây Đằng", "Chu Minh", "Thụy An"):
+        assert name in text
+    assert "dựng lại từ đơn vị cũ" in text
+    assert "thị trấn Tây Đằng —" not in text  # the title names the new xã, not the old code's unit
+    co_do = re.sub(r"<[^>]+>", " ", pages["09634-xa-co-do.html"])
+    assert "đã hợp nhất thành xã Phú Hồng" in unicodedata.normalize("NFC", co_do)
