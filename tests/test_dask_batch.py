@@ -3,13 +3,8 @@ the same briefs as the local batch (content, not timestamps); failures come back
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,11 +12,10 @@ import pytest
 from analysis.__main__ import main
 from analysis.errors import UserError
 from analysis.publish.batch import build_briefs, build_folder, content_digest
-from analysis.publish.distributed import check_address, connect
+from analysis.publish.distributed import check_address, connect, loopback_cluster
 
 CODES = ["09640", "09625"]
 PERIOD = "2021-Q4"
-DASK = Path(sys.executable).with_name("dask")
 
 
 def stable(text: str) -> str:
@@ -34,20 +28,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def stop_group(process: subprocess.Popen) -> None:
-    """End a process started in its own session and everything it started."""
-    for signum, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        try:
-            os.killpg(process.pid, signum)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=wait_s)
-            return
-        except subprocess.TimeoutExpired:
-            continue
 
 
 @pytest.fixture(scope="module")
@@ -67,40 +47,9 @@ def processed(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def scheduler(tmp_path_factory):
-    """`dask scheduler` and two single-thread `dask worker`s on 127.0.0.1; killed afterwards."""
-    port = free_port()
-    address = f"tcp://127.0.0.1:{port}"
-    scratch = tmp_path_factory.mktemp("dask-workers")
-    logs = (scratch / "processes.log").open("w")
-    common = {"stdout": logs, "stderr": subprocess.STDOUT, "start_new_session": True}
-    processes = [
-        subprocess.Popen(
-            [str(DASK), "scheduler", "--host", "127.0.0.1", "--port", str(port)]
-            + ["--dashboard-address", ":0"],
-            **common,
-        )
-    ]
-    try:
-        for _ in range(2):
-            processes.append(
-                subprocess.Popen(
-                    [str(DASK), "worker", address, "--host", "127.0.0.1"]
-                    + ["--nworkers", "1", "--nthreads", "1", "--no-dashboard"]
-                    + ["--local-directory", str(scratch)],
-                    **common,
-                )
-            )
-        client = connect(address, timeout=60)
-        deadline = time.monotonic() + 60
-        while len(client.nthreads()) < 2 and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert len(client.nthreads()) == 2, (scratch / "processes.log").read_text()
-        client.close()
+    """`dask scheduler` and two single-thread `dask worker`s on 127.0.0.1; ended afterwards."""
+    with loopback_cluster(2, tmp_path_factory.mktemp("dask-workers")) as address:
         yield address
-    finally:
-        for process in reversed(processes):
-            stop_group(process)
-        logs.close()
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,16 @@ registers the plugin; a task that finds none starts it the same way).
 from __future__ import annotations
 
 import contextlib
+import os
 import queue
 import re
+import signal
+import socket
+import subprocess
+import sys
 import tempfile
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -233,3 +239,64 @@ def remote_builder(address: str, cwd: Path):
         yield RemoteBuilder(client, cwd)
     finally:
         client.close()
+
+
+def _stop_group(process: subprocess.Popen) -> None:
+    """End a process started in its own session and everything it started (TERM, then KILL)."""
+    for signum, wait_s in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(process.pid, signum)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=wait_s)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@contextmanager
+def loopback_cluster(workers: int, scratch: Path, threads: int = 1, timeout: float = 120):
+    """A real `dask scheduler` and `workers` `dask worker` processes on 127.0.0.1, for tests and
+    benchmarks; yields the scheduler's address and ends every process (and its kernels) after."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"tcp://127.0.0.1:{port}"
+    dask = str(Path(sys.executable).with_name("dask"))
+    scratch = Path(scratch)
+    scratch.mkdir(parents=True, exist_ok=True)
+    log = (scratch / "cluster.log").open("w")
+    common = {"stdout": log, "stderr": subprocess.STDOUT, "start_new_session": True}
+    processes = []
+    try:
+        processes.append(
+            subprocess.Popen(
+                [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port)]
+                + ["--dashboard-address", ":0"],
+                **common,
+            )
+        )
+        for _ in range(workers):
+            processes.append(
+                subprocess.Popen(
+                    [dask, "worker", address, "--host", "127.0.0.1", "--nworkers", "1"]
+                    + ["--nthreads", str(threads), "--no-dashboard"]
+                    + ["--local-directory", str(scratch)],
+                    **common,
+                )
+            )
+        client = connect(address, timeout=timeout)
+        try:
+            deadline = time.monotonic() + timeout
+            while len(client.nthreads()) < workers:
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"{workers} dask workers did not start: see {log.name}")
+                time.sleep(0.2)
+        finally:
+            client.close()
+        yield address
+    finally:
+        for process in reversed(processes):
+            _stop_group(process)
+        log.close()
