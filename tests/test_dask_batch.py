@@ -13,6 +13,7 @@ from analysis.__main__ import main
 from analysis.errors import UserError
 from analysis.publish.batch import build_briefs, build_folder, content_digest
 from analysis.publish.distributed import check_address, connect, loopback_cluster
+from tests.test_publish_fixture import build_processed_fixture
 
 CODES = ["09640", "09625"]
 PERIOD = "2021-Q4"
@@ -32,17 +33,8 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def processed(tmp_path_factory) -> Path:
-    """A small synthetic dataset through the real chain."""
-    from analysis.analyse.run import analyse_all
-    from analysis.demo.generate import generate_demo_data
-    from analysis.ingest.clean import clean_all
-
-    root = tmp_path_factory.mktemp("dask-pipeline")
-    raw, out = root / "raw", root / "processed"
-    generate_demo_data(raw, scale=0.05, truth_path=raw / "truth.json")
-    clean_all(raw, out, meetings_dirs=[raw / "meetings"])
-    analyse_all(out, bootstrap_reps=99, dossier_logit_rows=5_000)
-    return out
+    """The publishing tests' small processed folder (tables shaped like the analysis' own)."""
+    return build_processed_fixture(tmp_path_factory.mktemp("dask") / "processed")
 
 
 @pytest.fixture(scope="module")
