@@ -54,7 +54,7 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
-    processed = Path(args.processed) if args.processed else prepare_processed(args.scale)
+    processed = Path(args.processed).resolve() if args.processed else prepare_processed(args.scale)
     period = latest_complete_quarter(processed)
     codes = units_2021()["code"].tolist()[: args.units]
     local_s, cluster_s = [], []
