@@ -2,7 +2,7 @@
 one thread each), on the same units, in one run; extrapolated to the 589 units of the synthetic
 province (analysis.province) and to more workers.
 
-    .venv/bin/python benchmarks/briefs_rate.py [--processed DIR] [--units 31] [--repeat 1]
+    .venv/bin/python benchmarks/briefs_rate.py [--processed DIR] [--units 20] [--repeat 1]
 
 Both sides rebuild (force) the same commune briefs, without the overview, and alternate when
 --repeat > 1 (the machine is shared; the best of each is kept). 589 briefs are not built: the
@@ -49,7 +49,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--processed", default=None)
     parser.add_argument("--scale", type=float, default=1.0, help="demo scale when building data")
-    parser.add_argument("--units", type=int, default=31, help="briefs per measurement (≤ 31)")
+    parser.add_argument("--units", type=int, default=20, help="briefs per measurement (≤ 31)")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
