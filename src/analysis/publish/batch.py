@@ -28,7 +28,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from concurrent.futures import wait as wait_futures
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -257,15 +257,24 @@ def build_briefs(
     kernel_mode: str = "fork",
     notebooks_dir: str | Path | None = None,
     progress: bool | None = None,
+    scheduler: str | None = None,
 ) -> dict:
-    """Build the period's briefs, the overview and the index; returns a summary (see `ok`)."""
+    """Build the period's briefs, the overview and the index; returns a summary (see `ok`).
+
+    `scheduler` ('tcp://HOST:PORT'): run the notebooks on that Dask cluster (distributed.py).
+    """
     processed_dir = Path(processed_dir).resolve()
     if not processed_dir.is_dir():
         raise UserError(
             f"{processed_dir} does not exist: run `python -m analysis clean` and `analyse` first"
         )
+    cluster = nullcontext()  # without --scheduler, Dask is not even imported
+    if scheduler:
+        from analysis.publish.distributed import remote_builder
+
+        cluster = remote_builder(scheduler, cwd=processed_dir.parent)
     # one generation of processed tables for the whole batch: checked, then held
-    with folder_lock(processed_dir, shared=True):
+    with cluster as remote, folder_lock(processed_dir, shared=True):
         verify_processed_set(processed_dir)
         return _build_briefs(
             processed_dir,
@@ -278,6 +287,7 @@ def build_briefs(
             kernel_mode,
             notebooks_dir,
             progress,
+            remote,
         )
 
 
@@ -314,6 +324,7 @@ def _build_briefs(
     kernel_mode,
     notebooks_dir,
     progress,
+    remote=None,
 ) -> dict:
     started = time.perf_counter()
     notebooks_dir = Path(notebooks_dir or NOTEBOOKS_DIR)
@@ -339,6 +350,7 @@ def _build_briefs(
             notebooks_dir,
             progress,
             started,
+            remote,
         )
 
 
@@ -355,6 +367,7 @@ def _build_period(
     notebooks_dir: Path,
     progress,
     started: float,
+    remote=None,
 ) -> dict:
     (build / "notebooks").mkdir(parents=True, exist_ok=True)
     brief_nb = load_notebook(notebooks_dir / BRIEF_NOTEBOOK)
@@ -371,7 +384,7 @@ def _build_period(
         )
     cache_path = build / "cache.json"
     cache = brief_cache.read_cache(cache_path)
-    builder = Builder(kernel_mode=kernel_mode, cwd=processed_dir.parent)
+    builder = remote or Builder(kernel_mode=kernel_mode, cwd=processed_dir.parent)
 
     jobs = []  # (key, notebook, parameters, html_path, notebook_path, title)
     for code in codes:
@@ -449,11 +462,12 @@ def _build_period(
     results: dict[str, BriefResult] = {}
     stopping = threading.Event()
     with stop_on_signals():
-        if kernel_mode == "fork":
+        if kernel_mode == "fork" and remote is None:
             from analysis.publish.kernels import ZYGOTE
 
             ZYGOTE.start()  # from this thread, which lives as long as the batch
-        pool = ThreadPoolExecutor(max_workers=max(1, int(workers)))
+        slots = remote.slots if remote is not None else int(workers)  # a cluster: its threads
+        pool = ThreadPoolExecutor(max_workers=max(1, slots))
         futures = [pool.submit(run, job) for job in jobs]
         bar = tqdm(
             total=len(futures),
@@ -469,6 +483,8 @@ def _build_period(
                 bar.set_postfix_str(f"{result.commune_code} {result.status}")
                 bar.update()
         except KeyboardInterrupt:
+            if remote is not None:
+                remote.cancel()
             stop_batch(pool, futures, kernel_mode, stopping)
             bar.close()
             for future in futures:  # pages finished while stopping are whole: cache them too

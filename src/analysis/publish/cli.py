@@ -41,6 +41,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--force", action="store_true", help="rebuild every brief even when nothing changed"
     )
     parser.add_argument("--no-overview", action="store_true", help="skip the district overview")
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="run the notebooks on this Dask scheduler's workers (they must read --processed "
+        "at the same path); pages are written here. Default: this machine",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         force=args.force,
         overview=not args.no_overview,
+        scheduler=args.scheduler,
     )
     print(
         f"{summary['period']}: {len(summary['built'])} built, {len(summary['cached'])} unchanged, "
