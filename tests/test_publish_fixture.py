@@ -16,9 +16,19 @@ from analysis.reference.units import units_2021
 
 SCRIPT_PROCEDURE = "<script>alert('x')</script> Đăng ký khai sinh"
 FIELDS = ["Hộ tịch", "Chứng thực", "Đất đai"]
+# the seven lĩnh vực of the demo data (demo/params.py): a Biểu 06 table as long as a real brief's
+DEMO_FIELDS = [
+    *FIELDS,
+    "Xây dựng",
+    "Bảo trợ xã hội",
+    "Người có công",
+    "Thi đua - Khen thưởng",
+]
 
 
-def build_processed_fixture(out_dir: Path, seed: int = 7, per_month: int = 12) -> Path:
+def build_processed_fixture(
+    out_dir: Path, seed: int = 7, per_month: int = 12, fields: list[str] = FIELDS
+) -> Path:
     """Write dossiers, officers, manifest and the analysis tables for the 31 units of 2021."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -31,7 +41,7 @@ def build_processed_fixture(out_dir: Path, seed: int = 7, per_month: int = 12) -
     codes = np.repeat(units["commune_code"].to_numpy(), len(months) * per_month)
     month_of = np.tile(np.repeat(np.arange(len(months)), per_month), len(units))
     received = months.start_time[month_of] + pd.to_timedelta(rng.integers(0, 25, n), unit="D")
-    field = rng.choice(FIELDS, n)
+    field = rng.choice(fields, n)
     procedure = np.where(field == "Hộ tịch", SCRIPT_PROCEDURE, "Chứng thực bản sao từ bản chính")
     procedure = np.where(field == "Đất đai", "Đăng ký biến động đất đai", procedure)
     propensity = dict(zip(units["commune_code"], rng.uniform(0.02, 0.4, len(units)), strict=True))
