@@ -213,8 +213,8 @@ def test_print_agrees_with_chromiums_command_line_print(site, printed, tmp_path,
 
 STRANDED = """<!DOCTYPE html><html lang="vi"><head><meta charset="utf-8"><style>
 @page {{ size: A4; margin: 14mm; }} body {{ margin: 0; font: 10pt 'DejaVu Sans', sans-serif; }}
-</style></head><body><p>Đầu trang</p><div style="height: 240mm"></div>
-<h2>Tiêu đề cuối trang</h2><div style="height: {block}; break-inside: avoid; background: #000">
+</style></head><body><p>Đầu trang</p><div style="height: 220mm"></div>
+<h2>Tiêu đề cuối trang</h2><div style="height: {block}; break-inside: avoid; border: 2px solid #000">
 </div><div style="height: 30mm"></div><p>Trang cuối</p></body></html>"""
 
 
