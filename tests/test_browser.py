@@ -7,7 +7,7 @@ the foot of a page). The index must show its tile maps and sort its table.
 
 Printing is Chromium's own print with the page's @page size and margins
 (`publish.printing.print_pdf`, checked against `chromium --print-to-pdf`) for all 31 briefs, the
-overview and the index, built once from a fixture with the demo data's seven lĩnh vực.
+overview and the index, built once from a fixture whose briefs are as long as the longest demo brief.
 """
 
 from __future__ import annotations
@@ -60,9 +60,14 @@ needs_poppler = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The 31 briefs (with the seven lĩnh vực of the demo data), the overview and the index."""
+    """The 31 briefs, the overview and the index; briefs as long as the longest demo brief (seven
+    lĩnh vực, five officers, two meeting mentions), so that the page count means something."""
     processed = build_processed_fixture(
-        tmp_path_factory.mktemp("processed"), per_month=20, fields=DEMO_FIELDS
+        tmp_path_factory.mktemp("processed"),
+        per_month=20,
+        fields=DEMO_FIELDS,
+        officers_per_unit=5,
+        long_meetings=True,
     )
     out = tmp_path_factory.mktemp("reports")
     summary = build_briefs(processed, out, communes=ALL_CODES, period=PERIOD, workers=2)
