@@ -7,7 +7,8 @@ the foot of a page). The index must show its tile maps and sort its table.
 
 Printing is Chromium's own print with the page's @page size and margins
 (`publish.printing.print_pdf`, checked against `chromium --print-to-pdf`) for all 31 briefs, the
-overview and the index, built once from a fixture whose briefs are as long as the longest demo brief.
+overview and the index, built once from a fixture that lengthens the briefs towards the longest
+demo brief.
 """
 
 from __future__ import annotations
@@ -60,8 +61,9 @@ needs_poppler = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    """The 31 briefs, the overview and the index; briefs as long as the longest demo brief (seven
-    lĩnh vực, five officers, two meeting mentions), so that the page count means something."""
+    """The 31 briefs, the overview and the index; briefs lengthened towards the longest demo
+    brief (seven lĩnh vực, five officers, two long meeting mentions) so the page count means
+    something (they fill page 3 to 60–66 %, the demo briefs to 50–82 %: docs/briefs.md)."""
     processed = build_processed_fixture(
         tmp_path_factory.mktemp("processed"),
         per_month=20,

@@ -42,8 +42,8 @@ def build_processed_fixture(
 ) -> Path:
     """Write dossiers, officers, manifest and the analysis tables for the 31 units of 2021.
 
-    `officers_per_unit=5, long_meetings=True` (two long meeting mentions per unit) make briefs
-    as long as the longest demo brief, for the print test."""
+    `officers_per_unit=5, long_meetings=True` (two long meeting mentions per unit) lengthen the
+    briefs towards the longest demo brief, for the print test."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
