@@ -16,10 +16,34 @@ from analysis.reference.units import units_2021
 
 SCRIPT_PROCEDURE = "<script>alert('x')</script> Đăng ký khai sinh"
 FIELDS = ["Hộ tịch", "Chứng thực", "Đất đai"]
+TITLES = [
+    "Công chức Tư pháp - Hộ tịch",
+    "Công chức Văn phòng - Thống kê",
+    "Công chức Địa chính - Xây dựng",
+    "Công chức Văn hóa - Xã hội",
+]
+# the seven lĩnh vực of the demo data (demo/params.py): a Biểu 06 table as long as a real brief's
+DEMO_FIELDS = [
+    *FIELDS,
+    "Xây dựng",
+    "Bảo trợ xã hội",
+    "Người có công",
+    "Thi đua - Khen thưởng",
+]
 
 
-def build_processed_fixture(out_dir: Path, seed: int = 7, per_month: int = 12) -> Path:
-    """Write dossiers, officers, manifest and the analysis tables for the 31 units of 2021."""
+def build_processed_fixture(
+    out_dir: Path,
+    seed: int = 7,
+    per_month: int = 12,
+    fields: list[str] = FIELDS,
+    officers_per_unit: int = 2,
+    long_meetings: bool = False,
+) -> Path:
+    """Write dossiers, officers, manifest and the analysis tables for the 31 units of 2021.
+
+    `officers_per_unit=5, long_meetings=True` (two long meeting mentions per unit) lengthen the
+    briefs towards the longest demo brief, for the print test."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
@@ -31,7 +55,7 @@ def build_processed_fixture(out_dir: Path, seed: int = 7, per_month: int = 12) -
     codes = np.repeat(units["commune_code"].to_numpy(), len(months) * per_month)
     month_of = np.tile(np.repeat(np.arange(len(months)), per_month), len(units))
     received = months.start_time[month_of] + pd.to_timedelta(rng.integers(0, 25, n), unit="D")
-    field = rng.choice(FIELDS, n)
+    field = rng.choice(fields, n)
     procedure = np.where(field == "Hộ tịch", SCRIPT_PROCEDURE, "Chứng thực bản sao từ bản chính")
     procedure = np.where(field == "Đất đai", "Đăng ký biến động đất đai", procedure)
     propensity = dict(zip(units["commune_code"], rng.uniform(0.02, 0.4, len(units)), strict=True))
@@ -57,12 +81,13 @@ def build_processed_fixture(out_dir: Path, seed: int = 7, per_month: int = 12) -
         }
     )
     dossiers.to_parquet(out_dir / "dossiers.parquet", index=False)
+    k = officers_per_unit
     officers = pd.DataFrame(
         {
-            "officer_id": [f"off_{i:010x}" for i in range(2 * len(units))],
-            "commune_code": np.repeat(units["commune_code"].to_numpy(), 2),
-            "title": "Công chức Tư pháp - Hộ tịch",
-            "is_concurrent": np.tile([False, True], len(units)),
+            "officer_id": [f"off_{i:010x}" for i in range(k * len(units))],
+            "commune_code": np.repeat(units["commune_code"].to_numpy(), k),
+            "title": np.resize(TITLES, k * len(units)) if k > 2 else "Công chức Tư pháp - Hộ tịch",
+            "is_concurrent": np.resize([False, True], k * len(units)),
             "start_date": pd.Timestamp("2020-01-01"),
             "end_date": pd.NaT,
         }
@@ -75,7 +100,7 @@ def build_processed_fixture(out_dir: Path, seed: int = 7, per_month: int = 12) -
     risk, curve = _risk(period)
     risk.to_parquet(out_dir / "risk_adjusted.parquet", index=False)
     curve.to_parquet(out_dir / "funnel_curve.parquet", index=False)
-    _meeting_check(units).to_parquet(out_dir / "meeting_check.parquet", index=False)
+    _meeting_check(units, long_meetings).to_parquet(out_dir / "meeting_check.parquet", index=False)
     _effects().to_csv(out_dir / "effects.csv", index=False)
     (out_dir / "model_fit.json").write_text("{}", encoding="utf-8")
     manifest = {
@@ -244,12 +269,25 @@ def _risk(period: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return risk.reset_index(drop=True), pd.concat(curves, ignore_index=True)
 
 
-def _meeting_check(units: pd.DataFrame) -> pd.DataFrame:
+def _meeting_check(units: pd.DataFrame, long_meetings: bool = False) -> pd.DataFrame:
     names = dict(zip(units["commune_code"], units["commune_name"], strict=True))
     rows = [
         ("09640", "late_dossiers", "negative", False),
         ("09625", "document_software", "positive", None),
     ]
+    evidence = "Một số xã tỷ lệ hồ sơ trễ hẹn còn cao như Phong Vân"
+    if long_meetings:
+        rows = [
+            (c, topic, polarity, None)
+            for c in units["commune_code"]
+            for topic, polarity in (("late_dossiers", "negative"), ("online_services", "positive"))
+        ]
+        evidence = (
+            "Các xã thực hiện tốt việc tiếp nhận hồ sơ trực tuyến, bố trí công chức hướng dẫn "
+            "người dân tại bộ phận một cửa và cập nhật kịp thời trạng thái hồ sơ trên phần mềm "
+            "gồm Phong Vân, Tây Đằng, Chu Minh, Minh Châu, Vật Lại, Cổ Đô, Tản Hồng, Vạn Thắng"
+        )
+    n = len(rows)
     return pd.DataFrame(
         {
             "meeting_id": "2021-10-12",
@@ -259,18 +297,18 @@ def _meeting_check(units: pd.DataFrame) -> pd.DataFrame:
             "commune_name": [names[r[0]] for r in rows],
             "topic": [r[1] for r in rows],
             "polarity": [r[2] for r in rows],
-            "evidence": "Một số xã tỷ lệ hồ sơ trễ hẹn còn cao như Phong Vân",
+            "evidence": evidence,
             "window": "2021-01..2021-09",
-            "indicator": ["late_rate", None],
-            "value": [0.2, np.nan],
-            "district_median": [0.15, np.nan],
-            "rank": [20.0, np.nan],
-            "n_ranked": [31, 31],
-            "worst_third": [False, None],
-            "best_third": [False, None],
-            "funnel_flag": ["within", None],
+            "indicator": (["late_rate", None] * n)[:n],
+            "value": ([0.2, np.nan] * n)[:n],
+            "district_median": ([0.15, np.nan] * n)[:n],
+            "rank": ([20.0, np.nan] * n)[:n],
+            "n_ranked": 31,
+            "worst_third": ([False, None] * n)[:n],
+            "best_third": ([False, None] * n)[:n],
+            "funnel_flag": (["within", None] * n)[:n],
             "data_agrees": pd.array([r[3] for r in rows], dtype="boolean"),
-            "reason": ["rank 20 of 31", "not checkable"],
+            "reason": (["rank 20 of 31", "not checkable"] * n)[:n],
         }
     )
 

@@ -405,6 +405,8 @@ class TestIndexDashboard:
         assert 'class="sortable"' in page and "<script>" in page
         assert "thứ 1 là đơn vị có tỷ lệ trễ hạn thấp nhất" in page
         assert "vị trí tương đối, gần đúng" in page
+        # says how many positions have a source: 7 of the 31 rows of tile_grid.csv today
+        assert "7/31 vị trí theo mô tả công khai" in page and "24 vị trí còn lại ước lượng" in page
         assert "Quý IV/2021" in page and "Chưa có khoảng bất định" in page
         assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
 

@@ -339,11 +339,15 @@ def render_index(
         )
     )
     lines.append("</div>")
+    grid = read_tile_grid()
+    sourced = int((~grid["source"].str.startswith("approximate")).sum())
     lines.append(
         '<p class="map-note">Mỗi ô là một xã, thị trấn, đặt theo <b>vị trí tương đối, gần đúng</b> '
         "trên bản đồ (bắc ở trên; sông Hồng phía bắc và đông, sông Đà phía tây); ô không thể hiện "
-        "diện tích. Nguồn vị trí: mô tả địa giới công khai và các nhóm xã sáp nhập năm 2025, ghi "
-        "trong tệp tile_grid.csv. Bấm vào một ô để mở bản tin của đơn vị.</p>"
+        f"diện tích. Nguồn vị trí (tệp tile_grid.csv): {sourced}/{len(grid)} vị trí theo mô tả "
+        f"công khai về các đơn vị giáp ranh, {len(grid) - sourced} vị trí còn lại ước lượng từ các "
+        "nhóm xã sáp nhập năm 2025; chưa đối chiếu với bản đồ địa giới chính thức. "
+        "Bấm vào một ô để mở bản tin của đơn vị.</p>"
     )
     lines.append("<h2>Các xã, thị trấn</h2>")
     lines.append(

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from analysis.paths import REPORTS_DIR, ROOT
+from analysis.publish.printing import print_pdf_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
 OUT_DIR = ROOT / "docs" / "screenshots"
@@ -64,20 +65,7 @@ def take_screenshots(brief: Path, out_dir: Path = OUT_DIR) -> list[Path]:
         finally:
             browser.close()
     with tempfile.TemporaryDirectory() as tmp:
-        pdf = Path(tmp) / "brief.pdf"
-        subprocess.run(
-            [
-                str(CHROMIUM),
-                "--headless",
-                *ARGS,
-                "--no-pdf-header-footer",
-                f"--print-to-pdf={pdf}",
-                brief.resolve().as_uri(),
-            ],
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        pdf = print_pdf_cli(brief, Path(tmp) / "brief.pdf")  # Chromium's own print, @page A4
         stem = Path(tmp) / "page"
         subprocess.run(
             [
