@@ -299,7 +299,7 @@ def rows_containing(arr: pa.Array | pa.ChunkedArray, characters: bytes) -> np.nd
     if isinstance(arr, pa.ChunkedArray):
         return per_chunk(lambda chunk: rows_containing(chunk, characters), arr)
     start, length, data = string_layout(arr)
-    positions = np.flatnonzero(np.isin(data, np.frombuffer(characters, dtype=np.uint8)))
+    positions = np.flatnonzero(_byte_table(characters)[data])
     out = np.zeros(len(arr), dtype=bool)
     if positions.size:
         row = np.searchsorted(start, positions, side="right") - 1
@@ -311,12 +311,19 @@ def rows_containing(arr: pa.Array | pa.ChunkedArray, characters: bytes) -> np.nd
     return out
 
 
+def _byte_table(characters: bytes) -> np.ndarray:
+    """A 256-entry lookup, True at the given bytes (indexing by the bytes is faster than np.isin)."""
+    table = np.zeros(256, dtype=bool)
+    table[np.frombuffer(characters, dtype=np.uint8)] = True
+    return table
+
+
 def starts_with_any(arr: pa.Array | pa.ChunkedArray, characters: bytes) -> np.ndarray:
     """True for each text whose first byte is one of the given ASCII characters."""
     if isinstance(arr, pa.ChunkedArray):
         return per_chunk(lambda chunk: starts_with_any(chunk, characters), arr)
     first, _, present = _first_byte(arr)
-    return present & np.isin(first, np.frombuffer(characters, dtype=np.uint8))
+    return present & _byte_table(characters)[first]
 
 
 def clean_text_column(values: pd.Series) -> pd.Series:
