@@ -127,7 +127,7 @@ def arrow_strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     """The column's Arrow strings as stored, chunks left as they are (no copy); the helpers below
     take either form."""
     if is_arrow_text(values):
-        chunked = values.array._pa_array  # noqa: SLF001
+        chunked = values.array.__arrow_array__()  # the Arrow protocol: no copy
         return chunked.chunk(0) if chunked.num_chunks == 1 else chunked
     return as_arrow_strings(values)
 
@@ -193,7 +193,7 @@ def _valid(arr: pa.Array) -> np.ndarray:
 def as_arrow_strings(values: pd.Series) -> pa.Array:
     """The column as one Arrow string array (zero-copy for one-chunk Arrow-backed strings)."""
     if is_arrow_text(values):
-        chunked = pa.chunked_array(values.array._pa_array)  # noqa: SLF001
+        chunked = pa.chunked_array(values.array.__arrow_array__())
         return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
     if is_categorical(values) and values.cat.categories.inferred_type in ("string", "empty"):
         categories = pa.array(list(values.cat.categories), type=pa.large_string())
@@ -385,7 +385,7 @@ def filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     for name in frame.columns:
         values = frame[name]
         if is_arrow_text(values):
-            kept = pc.filter(values.array._pa_array, mask)  # noqa: SLF001
+            kept = pc.filter(values.array.__arrow_array__(), mask)
             columns[name] = pd.Series(pd.arrays.ArrowStringArray(kept), index=index, dtype=STRING)
         else:
             columns[name] = pd.Series(values.array[keep], index=index, name=name)
