@@ -62,6 +62,14 @@ class Table:
         return [c.name for c in self.columns]
 
 
+def _where_from(file_doc: str, row_doc: str) -> list[Column]:
+    """source_file and source_row: the raw file and row each output row came from."""
+    return [
+        Column("source_file", "string", False, "path relative to the raw folder", file_doc, ""),
+        Column("source_row", "int64", False, "1-based", row_doc, ""),
+    ]
+
+
 DOSSIERS = Table(
     "dossiers.parquet",
     [
@@ -209,21 +217,9 @@ DOSSIERS = Table(
             doc='end of the export\'s period from its title ("... đến ngày 31/12/2021"), else the latest date in the file',
             source="title block",
         ),
-        Column(
-            "source_file",
-            "string",
-            nullable=False,
-            values="path relative to the raw folder",
-            doc="which export the row came from",
-            source="",
-        ),
-        Column(
-            "source_row",
-            "int64",
-            nullable=False,
-            values="1-based",
-            doc="the row number a person sees in the spreadsheet (title and header rows included)",
-            source="",
+        *_where_from(
+            "which export the row came from",
+            "the row number a person sees in the spreadsheet (title and header rows included)",
         ),
     ],
 )
@@ -279,22 +275,7 @@ OFFICERS = Table(
             doc="last day on the desk; null = still there",
             source="Ngày kết thúc, Đến ngày",
         ),
-        Column(
-            "source_file",
-            "string",
-            nullable=False,
-            values="path relative to the raw folder",
-            doc="",
-            source="",
-        ),
-        Column(
-            "source_row",
-            "int64",
-            nullable=False,
-            values="1-based",
-            doc="spreadsheet row",
-            source="",
-        ),
+        *_where_from("", "spreadsheet row"),
     ],
 )
 
