@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.ingest.clean import clean_all
+from analysis.ingest.dates import PLAUSIBLE_DATES_ENV
 
 HEADER = "STT,Mã hồ sơ,Tên thủ tục,Lĩnh vực,Đơn vị tiếp nhận,Kênh thực hiện,Ngày tiếp nhận,Ngày hẹn trả,Ngày có kết quả,Trạng thái,Cán bộ xử lý"
 LOCAL = "Cấp giấy xác nhận trồng cây ăn quả"  # not in the catalogue: kept only if in 3 communes
@@ -107,7 +108,7 @@ def test_replacing_one_export_equals_a_cold_clean_of_the_new_set(tmp_path):
     assert "C-1" not in before["quarantine.csv"].decode("utf-8-sig")
 
 
-def test_another_secret_or_setting_is_a_miss(tmp_path):
+def test_another_secret_setting_or_date_window_is_a_miss(tmp_path, monkeypatch):
     raw = make_raw(tmp_path, EXPORT_B)
     out = tmp_path / "processed"
     clean_all(raw, out, secret_path=tmp_path / "secret")
@@ -115,5 +116,8 @@ def test_another_secret_or_setting_is_a_miss(tmp_path):
     assert other["exports_reused"] == 0
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["exports_reprocessed"] == 3
-    clean_all(raw, out, secret_path=tmp_path / "secret")  # the old secret's entries were pruned
-    assert json.loads((out / "manifest.json").read_text())["exports_reused"] == 0
+    monkeypatch.setenv(PLAUSIBLE_DATES_ENV, "2021-01-01..2021-12-31")  # the date window rule's
+    window = clean_all(raw, out, secret_path=tmp_path / "other_secret", saturday_counts=True)
+    assert window["exports_reused"] == 0
+    again = clean_all(raw, out, secret_path=tmp_path / "other_secret", saturday_counts=True)
+    assert again["exports_reused"] == 3

@@ -25,7 +25,7 @@ from analysis.ingest.contract import (
     OFFICERS,
     validate,
 )
-from analysis.ingest.dates import flag_dates_outside_window, parse_dates
+from analysis.ingest.dates import PLAUSIBLE_DATES_ENV, flag_dates_outside_window, parse_dates
 from analysis.ingest.dossiers import (
     apology_of,
     canonical_field,
@@ -622,7 +622,12 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
             )
 
     cache = ExportCache(
-        cache_folder(out_dir), settings_key(secret, saturday_counts=bool(saturday_counts))
+        cache_folder(out_dir),
+        settings_key(
+            secret,
+            saturday_counts=bool(saturday_counts),
+            plausible_dates=os.environ.get(PLAUSIBLE_DATES_ENV),  # the date window rule's
+        ),
     )
     prepared, fresh = prepare_exports(raw_dir, dossier_files, secret, entries, cache)
     dossiers, quarantine, duplicate_counts = clean_dossiers(prepared, saturday_counts, entries)
