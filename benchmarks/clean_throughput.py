@@ -11,7 +11,8 @@ peak resident memory (ru_maxrss; tracemalloc does not see Arrow's allocations).
 The cleaner allocates from jemalloc (analysis.ingest.memory); pyarrow's default pool is
 mimalloc, whose read time swings most with the cost of fresh pages on a VM, so the read is also
 timed with jemalloc and the ratio to it printed beside the target ratio.
-Target: ratio <= 3, peak < 4 GiB.
+Target: ratio <= 3, peak < 4 GiB. Each measured clean is cold (no kept per-export result); one
+more clean of the unchanged export, reusing its kept result, is printed for information.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+
+from analysis.ingest.export_cache import cache_folder
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "out" / "clean_throughput"
@@ -169,10 +172,14 @@ def main() -> int:
     # alternate the two measurements so both see the same share of a busy (shared) machine
     reads, reads_jemalloc, cleans = [], [], []
     for _ in range(args.repeat):
+        # a cold clean: no output and no kept per-export result (analysis.ingest.export_cache)
         shutil.rmtree(OUT / "processed", ignore_errors=True)
+        shutil.rmtree(cache_folder(OUT / "processed"), ignore_errors=True)
         reads.append(run_child(CHILD_READ, str(export)))
         reads_jemalloc.append(run_child(CHILD_READ_JEMALLOC, str(export)))
         cleans.append(run_child(CHILD_CLEAN, str(raw), str(OUT / "processed"), str(OUT / "secret")))
+    # the last clean's per-export result is kept: a clean of the same export again reuses it
+    warm = run_child(CHILD_CLEAN, str(raw), str(OUT / "processed"), str(OUT / "secret"))
     read = min(reads, key=lambda r: r["seconds"])
     read_jemalloc = min(reads_jemalloc, key=lambda r: r["seconds"])
     clean = min(cleans, key=lambda r: r["seconds"])
@@ -195,8 +202,12 @@ def main() -> int:
     print(
         f"ratio clean/read with the same allocator: {clean['seconds'] / read_jemalloc['seconds']:.1f}"
     )
+    print(
+        f"clean_all again, the export's own result kept: {warm['seconds']:.2f} s (not the target)"
+    )
     if not args.keep:
         shutil.rmtree(OUT, ignore_errors=True)
+        shutil.rmtree(cache_folder(OUT / "processed"), ignore_errors=True)
     return 0
 
 

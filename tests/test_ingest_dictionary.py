@@ -76,3 +76,43 @@ def test_written_outputs_match_the_dictionary(tmp_path):
     assert list(on_disk) == documented("manifest.json")[: len(on_disk)] == list(manifest)
     entry_keys = documented("manifest.json")[len(on_disk) :]
     assert all(list(f) == entry_keys for f in on_disk["files"])
+
+
+def test_column_tables_are_generated_from_the_contract():
+    """The dictionary's column tables are exactly what the contract renders (docs follow code)."""
+    from analysis.ingest import contract
+
+    text = DICTIONARY.read_text(encoding="utf-8")
+    for table in contract.TABLES.values():
+        assert contract.documented_table(text, table.file) == contract.render(table), table.file
+
+
+def test_the_writer_refuses_a_table_off_its_contract():
+    from analysis.ingest.contract import DOSSIERS, MEETINGS, ContractError, validate
+    from analysis.meetings.extract import MEETING_COLUMNS as REPORT_MEETING_COLUMNS
+
+    assert MEETINGS.names == [c for c in REPORT_MEETING_COLUMNS if c != "plans"]
+    frame = pd.DataFrame(
+        {
+            c.name: pd.Series(
+                {"string": ["x"], "datetime64[ns]": [pd.Timestamp("2021-01-04")]}.get(c.dtype, [1]),
+                dtype="string" if c.dtype == "string" else c.dtype,
+            )
+            for c in DOSSIERS.columns
+        }
+    )
+    frame["unit_resolution"] = pd.Series(["exact"], dtype="string")
+    frame[["channel", "status", "outcome"]] = pd.DataFrame(
+        [["postal", "resolved", "late"]], dtype="string"
+    )
+    assert validate(frame, DOSSIERS) is frame
+    empty = validate(frame.iloc[0:0].astype(object), DOSSIERS)
+    assert str(empty["source_row"].dtype) == "int64"
+    with pytest.raises(ContractError, match="channel holds"):
+        validate(frame.assign(channel=pd.Series(["fax"], dtype="string")), DOSSIERS)
+    with pytest.raises(ContractError, match="dossier_id has missing"):
+        validate(frame.assign(dossier_id=pd.Series([None], dtype="string")), DOSSIERS)
+    with pytest.raises(ContractError, match="source_row is"):
+        validate(frame.assign(source_row=frame["source_row"].astype("float64")), DOSSIERS)
+    with pytest.raises(ContractError, match="columns"):
+        validate(frame[frame.columns[::-1]], DOSSIERS)

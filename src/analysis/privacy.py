@@ -65,6 +65,8 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # a run of digits with single separators; glued to no other digit (a classification follows)
 _DIGIT_RUN = re.compile(r"(?<!\d)(?:\(?\+|\()?\d(?:[ \t.\-()]{0,2}\d)*(?!\d)")
 _SPACE_SPLIT = re.compile(r"\S+")
+_NON_DIGIT = re.compile(r"\D")
+_ID_SEPARATOR = re.compile(r"[.\-()]")
 
 _ADDRESS_CUE = (
     r"(?:số\s+nhà|nhà\s+số|ngõ|ngách|hẻm|kiệt|thôn|xóm|tổ\s+dân\s+phố|tdp|khu\s+phố"
@@ -169,7 +171,7 @@ def classify_number(span: str) -> str | None:
     Phones: 0 + 9 digits (mobile), 02x + 8 digits (landline, Hà Nội 024), 84 / +84 / 0084 before
     9-10 digits. IDs (never written with dots or dashes): 12 digits CCCD, 9 digits CMND.
     """
-    digits = re.sub(r"\D", "", span)
+    digits = _NON_DIGIT.sub("", span)
     international = span.lstrip("(").startswith("+")
     if digits.startswith("0084"):
         digits, international = digits[2:], True
@@ -183,7 +185,7 @@ def classify_number(span: str) -> str | None:
         return None
     if digits.startswith("0") and (len(digits) == 10 or (len(digits) == 11 and digits[1] in "12")):
         return MASK_PHONE
-    if re.search(r"[.\-()]", span):
+    if _ID_SEPARATOR.search(span):
         return None  # amounts (1.500.000.000), dossier numbers, dates: IDs have no such separators
     if len(digits) == 12:
         return MASK_CCCD
@@ -299,15 +301,17 @@ def scrub_values(values: pd.Series) -> pd.Series:
     if not len(distinct):
         return values.astype(pd.StringDtype("pyarrow"))
     # texts with no letter and fewer than 9 digits (counts, short codes) and bare dates hold nothing
-    digits = pc.utf8_length(pc.replace_substring_regex(distinct, r"\D+", ""))
-    candidate = pc.and_(
-        pc.or_(pc.match_substring_regex(distinct, _RE2_LETTER), pc.greater_equal(digits, 9)),
-        pc.invert(pc.match_substring_regex(distinct, _RE2_DATE)),
-    )
-    positions = np.flatnonzero(candidate.to_numpy(zero_copy_only=False))
+    lettered = pc.match_substring_regex(distinct, _RE2_LETTER).to_numpy(zero_copy_only=False)
+    candidate = (lettered | (_digit_counts(distinct) >= 9)) & ~pc.match_substring_regex(
+        distinct, _RE2_DATE
+    ).to_numpy(zero_copy_only=False)
+    positions = np.flatnonzero(candidate)
     if len(positions):
         texts = distinct.take(pa.array(positions)).to_pylist()
-        scrubbed = [scrub_text(t) for t in texts]
+        scrubbed = [
+            scrub_text(t) if letters else _scrub_numbers_only(t)
+            for t, letters in zip(texts, lettered[positions], strict=True)
+        ]
         changed = [(p, v) for p, t, v in zip(positions, texts, scrubbed, strict=True) if v != t]
         if changed:
             replaced = distinct.to_pylist()
@@ -317,6 +321,25 @@ def scrub_values(values: pd.Series) -> pd.Series:
     return pd.Series(
         pd.arrays.ArrowStringArray(text), index=values.index, dtype=pd.StringDtype("pyarrow")
     )
+
+
+def _digit_counts(texts: pa.Array) -> np.ndarray:
+    """ASCII digits in each text of an Arrow string array (RE2's \\d), from its bytes."""
+    wide = pa.types.is_large_string(texts.type)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int64 if wide else np.int32)
+    offsets = offsets[texts.offset : texts.offset + len(texts) + 1].astype(np.int64)
+    buffer = texts.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.zeros(0, np.uint8)
+    running = np.concatenate([[0], np.cumsum((data >= 48) & (data <= 57))])
+    return running[offsets[1:]] - running[offsets[:-1]]
+
+
+def _scrub_numbers_only(text: str) -> str:
+    """`scrub_text` for a text without letters or '@' (ids, numbers): only phone and ID numbers
+    can be found, so when none is, the rest of the detectors are skipped (they need letters)."""
+    if text.isascii() and mask_numbers(text) == text:
+        return text
+    return scrub_text(text)
 
 
 def restrict_to_catalogue(

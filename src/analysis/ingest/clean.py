@@ -8,7 +8,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,7 +18,14 @@ import pyarrow.compute as pc
 
 from analysis.errors import UserError
 from analysis.ingest import columns as cols
-from analysis.ingest.dates import flag_dates_outside_window, parse_dates
+from analysis.ingest.contract import (
+    DOSSIERS,
+    MEETING_MENTIONS,
+    MEETINGS,
+    OFFICERS,
+    validate,
+)
+from analysis.ingest.dates import PLAUSIBLE_DATES_ENV, flag_dates_outside_window, parse_dates
 from analysis.ingest.dossiers import (
     apology_of,
     canonical_field,
@@ -36,6 +42,13 @@ from analysis.ingest.dossiers import (
     restrict_free_text,
 )
 from analysis.ingest.duplicates import deduplicate_dossiers, kept_id_hashes, repeats_among
+from analysis.ingest.export_cache import (
+    ExportCache,
+    PreparedExport,
+    SheetResult,
+    cache_folder,
+    settings_key,
+)
 from analysis.ingest.manifest import (
     check_reconciliation,
     file_entry,
@@ -58,12 +71,19 @@ from analysis.ingest.read import (
     read_table,
 )
 from analysis.ingest.register import MEETING_COLUMNS, build_meetings
+from analysis.ingest.rules import (
+    COMPUTED_DUE_BEFORE_RECEIVED,
+    DOSSIER_RULES,
+    NO_DEADLINE,
+    RowContext,
+    day_before,
+    first_failing,
+)
 from analysis.ingest.vector import (
     STRING,
     as_arrow_strings,
     as_text_column,
     clean_text_column,
-    filled,
     filter_rows,
     is_categorical,
     map_distinct,
@@ -75,11 +95,7 @@ from analysis.privacy import rows_with_personal_data, scrub_values
 from analysis.provenance import code_version, file_sha256
 from analysis.text import normalize_text
 
-DOSSIER_COLUMNS = [
-    "dossier_id", "commune_code", "unit_resolution", "procedure", "field", "channel", "online_level", "received_at",
-    "due_at", "due_at_computed", "completed_at", "returned_at", "status", "outcome", "is_late",
-    "apology_letter", "officer_id", "as_of", "source_file", "source_row",
-]  # fmt: skip
+DOSSIER_COLUMNS = DOSSIERS.names  # declared in analysis.ingest.contract
 # Parquet layout: nearly unique columns are not dictionary-encoded; texts that nobody filters
 # on by range get no min/max statistics (commune_code, dates and numbers keep theirs)
 UNIQUE_PER_DOSSIER = {
@@ -144,14 +160,6 @@ def _text_or_na(values: pd.Series) -> pd.Series:
     return map_distinct(values, lambda v: normalize_text(v) or None, STRING)
 
 
-def day_before(earlier: pd.Series, later: pd.Series) -> np.ndarray:
-    """True where both dates exist and the first falls on an earlier calendar day (whole days)."""
-    first, second = (
-        v.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]") for v in (earlier, later)
-    )
-    return first < second  # NaT compares False
-
-
 def _status_or_inferred(status: pd.Series, completed: pd.Series, returned: pd.Series) -> pd.Series:
     """The written status, else resolved when a result or return date exists (Arrow, no object pass)."""
     missing = status.isna().to_numpy()
@@ -168,20 +176,6 @@ def _repeated_text(value: str, n: int, index: pd.Index) -> pd.Series:
     """One text on every row as an Arrow string column (an object column costs a conversion later)."""
     repeated = pa.repeat(pa.scalar(value, pa.string()), n)
     return pd.Series(pd.arrays.ArrowStringArray(repeated), index=index, dtype=STRING)
-
-
-def _raw_filled(body: pd.DataFrame, column: str, among: pd.Series | None = None) -> pd.Series:
-    """Cells holding more than blanks; with `among`, only those rows are examined (the rest False)."""
-    if column not in body:
-        return pd.Series(False, index=body.index)
-    values = body[column]
-    if among is None:
-        return filled(values)
-    out = pd.Series(False, index=body.index)
-    candidates = among & values.notna()
-    if candidates.any():
-        out[candidates] = filled(values[candidates]).to_numpy()
-    return out
 
 
 def prepare_dossier_table(
@@ -271,117 +265,92 @@ def prepare_dossier_table(
     columns["unit_resolution"] = units["unit_resolution"]
     frame = pd.DataFrame(columns, index=body.index, copy=False)  # one frame, no column inserts
 
-    # first failing rule per row, as a code into `labels` (a categorical: no million-object column)
-    labels: list[str] = [SKIPPED]
-    code = np.full(len(body), -1, dtype=np.int32)
-    open_rows = ~noise.to_numpy(dtype=bool)
-    code[~open_rows] = 0
-
-    def flag(mask: pd.Series | np.ndarray, reason: str | Callable[[np.ndarray], object]) -> None:
-        target = np.asarray(mask, dtype=bool) & open_rows
-        if target.any():
-            if isinstance(reason, str):
-                code[target] = _label_code(labels, reason)
-            else:
-                rows_codes, texts = pd.factorize(reason(target))
-                code[target] = np.array([_label_code(labels, t) for t in texts])[rows_codes]
-            open_rows[target] = False
-
-    no_received = frame["received_at"].isna()
-    flag(frame["dossier_id"].isna(), "missing dossier id")
-    ids = frame["dossier_id"]  # only ids holding '@' or a blank can hold personal data
-    personal = rows_with_personal_data(ids, rows_containing(as_arrow_strings(ids), b"@ "))
-    flag(personal, "personal data in the dossier id")
-    flag(
-        no_received & _raw_filled(body, "received_at", no_received),
-        "unparseable received date",
+    ctx = RowContext(
+        body=body,
+        frame=frame,
+        dates=dates,
+        unit_reason=units["unit_reason"],
+        outside=flag_dates_outside_window(
+            {name: dates[name] for name in DATE_FIELDS}, table.as_of_title
+        ),
+        channel_source=channel_source,
+        # only ids holding '@' or a blank can hold personal data
+        personal_id=rows_with_personal_data(
+            frame["dossier_id"], rows_containing(as_arrow_strings(frame["dossier_id"]), b"@ ")
+        ),
     )
-    flag(no_received, "missing received date")
-    flag(frame["commune_code"].isna(), lambda rows: _unit_reasons(units["unit_reason"], rows))
-    no_channel = frame["channel"].isna()
-    flag(no_channel & _raw_filled(body, channel_source, no_channel), "unknown channel")
-    flag(no_channel, "missing channel")
-    for name in ("due_at", "completed_at", "returned_at"):
-        missing = dates[name].isna()
-        flag(
-            missing & _raw_filled(body, name, missing),
-            f"unparseable {name.removesuffix('_at')} date",
-        )
-    outside = flag_dates_outside_window(  # years like 1951 or 2099, or after the export's end
-        {name: dates[name] for name in DATE_FIELDS}, table.as_of_title
-    )
-    flag(outside.notna(), lambda rows: outside.to_numpy(dtype=object)[rows])
-    received = frame["received_at"]
-    flag(day_before(dates["completed_at"], received), "completed before received")
-    flag(day_before(dates["returned_at"], received), "returned before received")
-    flag(day_before(frame["due_at"], received), "appointment before received")
-    flag(
-        frame["status"].eq("resolved") & frame["completed_at"].isna(),
-        "resolved without a result or return date",
-    )
-    reasons = pd.Series(pd.Categorical.from_codes(code, categories=labels), index=body.index)
+    reasons = first_failing(DOSSIER_RULES, ctx, noise.to_numpy(dtype=bool), SKIPPED)
+    reasons = pd.Series(reasons, index=body.index)
     return body, frame, reasons
 
 
-def _unit_reasons(reasons: pd.Series, rows: np.ndarray) -> pd.Categorical:
-    """'unknown unit: <why>' for the given rows (worded once per distinct reason)."""
-    chosen = reasons.array[rows]
-    worded = chosen.rename_categories(["unknown unit: " + str(c) for c in chosen.categories])
-    if chosen.isna().any():
-        empty = "unknown unit: no unit"
-        if empty not in worded.categories:
-            worded = worded.add_categories([empty])
-        worded = worded.fillna(empty)
-    return worded
+LATE_REASONS = (NO_DEADLINE, COMPUTED_DUE_BEFORE_RECEIVED)  # known once every export is read
 
 
-def _label_code(labels: list[str], text: str) -> int:
-    """Position of a reason in `labels`, appended when new."""
-    if text not in labels:
-        labels.append(text)
-    return labels.index(text)
+def prepare_export(path: Path, source: str, secret: bytes) -> PreparedExport:
+    """One export through its own per-row rules (what `export_cache` keeps between runs)."""
+    prepared = PreparedExport(source)
+    for table in read_table(
+        path,
+        cols.DOSSIER_SYNONYMS,
+        cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,),
+        REPEATED_TEXT,
+    ):
+        body, frame, reasons = prepare_dossier_table(table, source, secret)
+        prepared.rows_read += table.rows_read
+        prepared.rows_skipped += table.rows_skipped
+        bad = reasons.notna() & reasons.ne(SKIPPED)
+        quarantine = [build_quarantine_rows(body, reasons.where(bad), source)]
+        prepared.rows_quarantined += int(bad.sum())
+        open_rows = reasons.isna().to_numpy()
+        # only a row without an appointment can fail a rule of the combination (LATE_REASONS):
+        # its quarantine row is built now (reason filled in later), so no raw cell is kept
+        undated = open_rows & frame["due_at"].isna().to_numpy()
+        pending = build_quarantine_rows(
+            body, pd.Series(LATE_REASONS[0], index=body.index).where(undated), source
+        )
+        skipped, broken = split_malformed_rows(table, after_footer=True)
+        prepared.rows_skipped += skipped
+        if broken:
+            quarantine.append(malformed_quarantine_rows(source, broken))
+            prepared.rows_quarantined += len(broken)
+        prepared.sheets.append(SheetResult(filter_rows(frame, open_rows), quarantine, pending))
+    return prepared
 
 
-def set_reason(reasons: pd.Series, mask: pd.Series, text: str) -> pd.Series:
-    """`reasons[mask] = text` for a categorical of reasons (the category added when new)."""
-    if not mask.any():
-        return reasons
-    if text not in reasons.cat.categories:
-        reasons = reasons.cat.add_categories([text])
-    reasons[mask] = text
-    return reasons
-
-
-def clean_dossiers(
-    raw_dir: Path, files: list[Path], secret: bytes, saturday_counts: bool, entries: dict[str, dict]
-):
-    """All dossier exports -> (clean dossiers, quarantine rows, duplicate counts by kind)."""
-    prepared = []
+def prepare_exports(
+    raw_dir: Path, files: list[Path], secret: bytes, entries: dict[str, dict], cache: ExportCache
+) -> tuple[list[PreparedExport], list[tuple[Path, PreparedExport]]]:
+    """Every export's own result, from the cache when the file is unchanged; (all, to store)."""
+    prepared, fresh = [], []
     for path in files:
         source = relative_name(path, [raw_dir])
-        entry = entries[source]
-        for table in read_table(
-            path,
-            cols.DOSSIER_SYNONYMS,
-            cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,),
-            REPEATED_TEXT,
-        ):
-            body, frame, reasons = prepare_dossier_table(table, source, secret)
-            entry["rows_read"] += table.rows_read
-            entry["rows_skipped"] += table.rows_skipped
-            prepared.append((source, table, body, frame, reasons))
-    quarantine: list[pd.DataFrame] = []
-    valid_frames = []
+        kept, sha256 = cache.lookup(path, source)
+        if sha256 is not None:
+            entries[source]["sha256"] = sha256
+        if kept is None:
+            kept = prepare_export(path, source, secret)
+            fresh.append((path, kept))
+        prepared.append(kept)
+    return prepared, fresh
+
+
+def clean_dossiers(prepared: list[PreparedExport], saturday_counts: bool, entries: dict[str, dict]):
+    """Every export's own result combined -> (clean dossiers, quarantine rows, duplicate counts).
+
+    The rules across exports run here, on all rows, whether an export was read now or kept.
+    """
+    for p in prepared:
+        for counter in ("rows_read", "rows_skipped", "rows_quarantined"):
+            entries[p.source][counter] += getattr(p, counter)
+    sheets = [(p.source, sheet) for p in prepared for sheet in p.sheets]
     deadlines: dict[str, int] = {}
     # learn only when a row still valid lacks its appointment (only those rows get one computed;
     # blank, total and quarantined rows without one do not count)
-    if any(
-        (f["due_at"].isna() & f["received_at"].notna() & r.isna()).any()
-        for _, _, _, f, r in prepared
-    ):
+    if any((s.rows["due_at"].isna() & s.rows["received_at"].notna()).any() for _, s in sheets):
         with_due = [  # valid rows with an appointment; procedures as text (categories differ)
-            f.loc[f["due_at"].notna() & r.isna(), ["procedure", "received_at", "due_at"]]
-            for _, _, _, f, r in prepared
+            s.rows.loc[s.rows["due_at"].notna(), ["procedure", "received_at", "due_at"]]
+            for _, s in sheets
         ]
         with_due = [f.assign(procedure=as_text_column(f["procedure"])) for f in with_due if len(f)]
         learned = learn_procedure_deadlines(
@@ -391,31 +360,30 @@ def clean_dossiers(
             saturday_counts,
         )
         deadlines = {**load_procedure_deadlines(), **learned}
+    quarantine: list[pd.DataFrame] = []
     filterer = ThreadPoolExecutor(max_workers=2)
-    hashing: list = []  # per export, the kept rows' id hashes: is any id repeated?
-    for source, table, body, frame, reasons in prepared:
-        entry = entries[source]
-        frame = fill_missing_due_dates(frame, deadlines, saturday_counts)
-        missing_due = frame["due_at"].isna() & reasons.isna()
-        reasons = set_reason(
-            reasons, missing_due, "no appointment date and no known deadline for the procedure"
-        )
-        early_due = day_before(frame["due_at"], frame["received_at"]) & reasons.isna()
-        reasons = set_reason(reasons, early_due, "appointment before received")
-        bad = reasons.notna() & reasons.ne(SKIPPED)
+    valid_frames, hashing = [], []  # per sheet, the kept rows' id hashes: is any id repeated?
+    for source, sheet in sheets:
+        undated = np.flatnonzero(sheet.rows["due_at"].isna().to_numpy())
+        frame = fill_missing_due_dates(sheet.rows, deadlines, saturday_counts)
+        missing_due = frame["due_at"].isna().to_numpy()
+        # a computed appointment can fall before intake (a written one was checked per export)
+        early_due = day_before(frame["due_at"], frame["received_at"]) & ~missing_due
+        late = missing_due | early_due
         # Arrow's and numpy's kernels release the GIL: the valid rows are copied and the ids
         # hashed while quarantine rows are built
-        keep = reasons.isna().to_numpy()
         # outcomes are row by row, so they are classified before filtering, in the same thread
-        valid_frames.append(filterer.submit(_outcome_and_filter, frame, keep))
-        hashing.append(filterer.submit(kept_id_hashes, frame["dossier_id"], keep))
-        quarantine.append(build_quarantine_rows(body, reasons.where(bad), source))
-        entry["rows_quarantined"] += int(bad.sum())
-        skipped, broken = split_malformed_rows(table, after_footer=True)
-        entry["rows_skipped"] += skipped
-        if broken:
-            quarantine.append(malformed_quarantine_rows(source, broken))
-            entry["rows_quarantined"] += len(broken)
+        valid_frames.append(filterer.submit(_outcome_and_filter, frame, ~late))
+        hashing.append(filterer.submit(kept_id_hashes, frame["dossier_id"], ~late))
+        quarantine.extend(sheet.quarantine)
+        if late.any():  # late rows are undated rows: their quarantine rows were built per export
+            rows = sheet.pending.iloc[np.searchsorted(undated, np.flatnonzero(late))]
+            reasons = np.where(missing_due[late], LATE_REASONS[0], LATE_REASONS[1])
+            rows = rows.reset_index(drop=True).assign(
+                reason=scrub_values(pd.Series(reasons, dtype=STRING))
+            )
+            quarantine.append(rows)
+            entries[source]["rows_quarantined"] += int(late.sum())
     filterer.shutdown()
     valid_frames = [future.result() for future in valid_frames]
     if valid_frames:
@@ -449,15 +417,7 @@ def _outcome_and_filter(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
 
 def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
     """Contract column order and dtypes; rows in file order (deterministic for the same input)."""
-    wanted = {name: STRING for name in DOSSIER_COLUMNS}
-    wanted.update(
-        dict.fromkeys(
-            ("received_at", "due_at", "completed_at", "returned_at", "as_of"), "datetime64[ns]"
-        )
-    )
-    wanted.update(
-        due_at_computed=bool, is_late="boolean", apology_letter="boolean", source_row="int64"
-    )
+    wanted = {c.name: STRING if c.dtype == "string" else c.dtype for c in DOSSIERS.columns}
     # categoricals become text here, side by side (Arrow's take releases the GIL)
     categorical = [n for n in DOSSIER_COLUMNS if n in frame and is_categorical(frame[n])]
     with ThreadPoolExecutor(max_workers=PREPARE_WORKERS) as pool:
@@ -584,8 +544,8 @@ def link_report_meetings(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A report of a meeting in the register takes the register's meeting_id (same date, one meeting
     that day); reports of meetings missing from the register are added to meetings.parquet."""
-    if reports is None or reports.empty:
-        return register, mentions
+    if reports is None or reports.empty:  # source_row nullable as declared (reports have none)
+        return register.assign(source_row=register["source_row"].astype("Int64")), mentions
     per_day = register.dropna(subset=["meeting_date"]).groupby("meeting_date")["meeting_id"]
     unique_day = per_day.first()[per_day.size() == 1]
     new_id = reports["meeting_date"].map(unique_day)
@@ -618,6 +578,11 @@ def scrub_free_text(frame: pd.DataFrame) -> pd.DataFrame:
     for column in FREE_TEXT_COLUMNS.intersection(frame.columns):
         frame[column] = scrub_values(frame[column])
     return frame
+
+
+def _keep(cache: ExportCache, path: Path, result: PreparedExport, digest) -> None:
+    """Store one export's result under its checksum (a future while the file is still hashed)."""
+    cache.store(path, digest if isinstance(digest, str) else digest.result(), result)
 
 
 def clean_all(
@@ -656,9 +621,16 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
                 path, relative_name(path, roots), kind, deferred
             )
 
-    dossiers, quarantine, duplicate_counts = clean_dossiers(
-        raw_dir, dossier_files, secret, saturday_counts, entries
+    cache = ExportCache(
+        cache_folder(out_dir),
+        settings_key(
+            secret,
+            saturday_counts=bool(saturday_counts),
+            plausible_dates=os.environ.get(PLAUSIBLE_DATES_ENV),  # the date window rule's
+        ),
     )
+    prepared, fresh = prepare_exports(raw_dir, dossier_files, secret, entries, cache)
+    dossiers, quarantine, duplicate_counts = clean_dossiers(prepared, saturday_counts, entries)
     officers, officer_quarantine = clean_rows(
         officer_files,
         roots,
@@ -715,6 +687,9 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
         "files": files,
         "duplicates": duplicate_counts,
         "meeting_mentions": mentions_status,
+        # dossier exports whose own clean result was kept from an earlier run vs cleaned now
+        "exports_reused": len(dossier_files) - len(fresh),
+        "exports_reprocessed": len(fresh),
         "outputs": {},
     }
     officers, meetings, mentions = (
@@ -732,25 +707,44 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
         # exports are checksummed and the small tables and the csv are written
         dossiers_written = writer.submit(
             write_parquet,
-            dossiers,
+            validate(dossiers, DOSSIERS),
             staging / "dossiers.parquet",
             dictionary=[c for c in DOSSIER_COLUMNS if c not in UNIQUE_PER_DOSSIER],
             statistics=[c for c in DOSSIER_COLUMNS if c not in LONG_TEXTS],
             compressed=["dossier_id", "source_row"],  # the plain-encoded columns that shrink
         )
-        hashing = []
+        hashing, digests = [], {}
         for path in dossier_files:
             entry = entries[relative_name(path, roots)]
             if not entry["sha256"]:
-                hashing.append((entry, writer.submit(file_sha256, path)))
-        write_parquet(officers.reindex(columns=OFFICER_COLUMNS), staging / "officers.parquet")
-        write_parquet(meetings.reindex(columns=MEETING_COLUMNS), staging / "meetings.parquet")
-        write_parquet(mentions, staging / "meeting_mentions.parquet")
+                digests[entry["path"]] = writer.submit(file_sha256, path)
+                hashing.append((entry, digests[entry["path"]]))
+        # each export cleaned now is kept for the next run once hashed (pickling overlaps the
+        # Parquet writer, which releases the GIL)
+        storing = [
+            writer.submit(
+                _keep,
+                cache,
+                path,
+                result,
+                digests.get(result.source, entries[result.source]["sha256"]),
+            )
+            for path, result in fresh
+        ]
+        for table, name, contract in (
+            (officers.reindex(columns=OFFICER_COLUMNS), "officers.parquet", OFFICERS),
+            (meetings.reindex(columns=MEETING_COLUMNS), "meetings.parquet", MEETINGS),
+            (mentions, "meeting_mentions.parquet", MEETING_MENTIONS),
+        ):
+            write_parquet(validate(table, contract), staging / name)
         n_quarantine = write_quarantine(
             quarantine + officer_quarantine + meeting_quarantine, staging / "quarantine.csv"
         )
         for entry, digest in hashing:
             entry["sha256"] = digest.result()
+        for kept in storing:
+            kept.result()
+        cache.prune()  # under the folder's lock: entries of replaced exports go
         dossiers_written.result()
         rows = {
             "dossiers.parquet": len(dossiers),

@@ -8,390 +8,44 @@ fuzzily for typos. Personal columns are recognised the same way and are never ke
 
 from __future__ import annotations
 
-import re
+import csv
+from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
 from analysis.text import fold
 
-# canonical name -> folded synonyms (Vietnamese and English). Longest match wins across fields.
-DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "row_number": ("stt", "tt", "so tt", "so thu tu", "no", "#"),
-    "dossier_id": (
-        "ma ho so",
-        "so ho so",
-        "ma hs",
-        "so hs",
-        "ma so ho so",
-        "ma ho so tthc",
-        "so bien nhan",
-        "ma bien nhan",
-        "so phieu tiep nhan",
-        "ma tiep nhan",
-        "dossier id",
-        "dossier code",
-        "dossier number",
-        "dossier no",
-        "receipt no",
-        "receipt number",
-        "file code",
-        "record id",
-        "mahoso",
-        "sohoso",
-    ),
-    "procedure": (
-        "ten thu tuc",
-        "thu tuc",
-        "thu tuc hanh chinh",
-        "ten thu tuc hanh chinh",
-        "ten tthc",
-        "tthc",
-        "ten dich vu cong",
-        "dich vu cong",
-        "procedure",
-        "procedure name",
-        "tenthutuc",
-    ),
-    "field": ("linh vuc", "ten linh vuc", "linh vuc giai quyet", "field", "sector", "linhvuc"),
-    "unit": (
-        "don vi tiep nhan",
-        "co quan tiep nhan",
-        "don vi",
-        "noi tiep nhan",
-        "bo phan tiep nhan",
-        "don vi thu ly",
-        "receiving agency",
-        "receiving office",
-        "don vi xu ly",
-        "co quan giai quyet",
-        "don vi giai quyet",
-        "co quan thuc hien",
-        "don vi thuc hien",
-        "xa thi tran",
-        "xa",
-        "ubnd xa",
-        "ten don vi",
-        "co quan",
-        "receiving unit",
-        "unit",
-        "agency",
-        "commune",
-        "donvitiepnhan",
-    ),
-    "channel": (
-        "nguon nop",
-        "cach thuc nop",
-        "hinh thuc nop",
-        "kenh thuc hien",
-        "kenh nop",
-        "kenhthuchien",
-        "hinh thuc tiep nhan",
-        "phuong thuc nop",
-        "phuong thuc tiep nhan",
-        "phuong thuc nop ho so",
-        "nop qua",
-        "kenh",
-        "hinh thuc nop ho so",
-        "kenh tiep nhan",
-        "nguon ho so",
-        "hinh thuc",
-        "channel",
-        "submission channel",
-    ),
-    # a mark column ("Nộp trực tuyến (x)": x / có / 1 / ✓ = online, blank = in person), used for
-    # the channel only when the export has no channel column
-    "online_flag": (
-        "nop truc tuyen",
-        "nop truc tuyen x",
-        "ho so truc tuyen",
-        "ho so truc tuyen x",
-        "ho so nop truc tuyen",
-        "truc tuyen",
-        "truc tuyen x",
-        "nop online",
-        "online",
-        "submitted online",
-        "online submission",
-    ),
-    "online_level": (
-        "muc do",
-        "muc do dvc",
-        "muc do dich vu cong",
-        "muc do dvctt",
-        "loai dich vu cong",
-        "dvc muc do",
-        "muc do dvc truc tuyen",
-        "online level",
-        "service level",
-    ),
-    "received_at": (
-        "tiep nhan",
-        "ngay gio nop",
-        "thoi diem tiep nhan",
-        "ngay tiep nhan",
-        "ngay nhan",
-        "ngay nop",
-        "thoi gian tiep nhan",
-        "ngay tiep nhan ho so",
-        "ngay nhan ho so",
-        "ngay gio tiep nhan",
-        "ngay gio nhan",
-        "thoi gian nhan",
-        "thoi gian nhan ho so",
-        "submitted",
-        "submission date",
-        "date submitted",
-        "ngay nop ho so",
-        "received",
-        "received at",
-        "received date",
-        "date received",
-        "ngaytiepnhan",
-    ),
-    "due_at": (
-        "hen tra ket qua",
-        "hen tra ho so",
-        "ngay hen tra ho so",
-        "han tra",
-        "hen tra kq",
-        "ngay hen tra kq",
-        "thoi han xu ly",
-        "han hoan thanh",
-        "ngay hen tra",
-        "hen tra",
-        "ngay hen tra ket qua",
-        "han xu ly",
-        "han giai quyet",
-        "ngay hen",
-        "han tra ket qua",
-        "ngay het han",
-        "thoi han tra ket qua",
-        "due date",
-        "due at",
-        "appointment date",
-        "deadline",
-        "appointment",
-        "ngayhentra",
-    ),
-    "processing_days": (
-        "so ngay giai quyet",
-        "thoi gian giai quyet",
-        "thoi han giai quyet",
-        "so ngay xu ly",
-        "so ngay quy dinh",
-        "processing days",
-    ),
-    "completed_at": (
-        "co ket qua",
-        "hoan thanh",
-        "xu ly xong",
-        "ngay ky duyet",
-        "ngay ban hanh ket qua",
-        "ngay co ket qua",
-        "ngay hoan thanh",
-        "ngay ket thuc xu ly",
-        "ngay xu ly xong",
-        "ngay giai quyet xong",
-        "ngay ket thuc",
-        "ngay hoan thanh xu ly",
-        "ngay co kq",
-        "ngay duyet",
-        "completed",
-        "completed at",
-        "completion date",
-        "date completed",
-        "result date",
-        "date of completion",
-        "finished",
-    ),
-    "returned_at": (
-        "tra ket qua",
-        "tra kq",
-        "ngay nhan ket qua",
-        "nhan ket qua",
-        "ngay tra thuc te",
-        "ngay tra ket qua",
-        "ngay tra",
-        "ngay tra kq",
-        "ngay tra ho so",
-        "thoi gian tra ket qua",
-        "returned",
-        "returned at",
-        "return date",
-    ),
-    "status": (
-        "trang thai",
-        "tinh trang",
-        "trang thai ho so",
-        "tinh trang xu ly",
-        "tinh trang ho so",
-        "trang thai xu ly",
-        "ket qua xu ly",
-        "status",
-    ),
-    "officer": (
-        "can bo xu ly",
-        "nguoi xu ly",
-        "can bo thu ly",
-        "chuyen vien thu ly",
-        "nguoi thu ly",
-        "chuyen vien xu ly",
-        "can bo giai quyet",
-        "can bo tiep nhan",
-        "nguoi tiep nhan",
-        "can bo",
-        "officer",
-        "handled by",
-        "handling officer",
-        "receiving officer",
-    ),
-    "ignore": (
-        "hinh thuc tra ket qua",
-        "hinh thuc nhan ket qua",
-        "phuong thuc tra ket qua",
-        "ngay cap",
-        "noi cap",
-        "ghi chu",
-        "so to",
-        "so trang",
-        "so ban",
-        "le phi",
-        "phi le phi",
-        "so tien",
-        "ket qua giai quyet",
-        "ly do",
-        "ly do tre han",
-        "ly do qua han",
-        "so ngay tre han",
-        "so ngay qua han",
-        "qua han",
-        "tre han",
-        "ngay yeu cau bo sung",
-        "ngay bo sung",
-        "ngay chuyen",
-        "buoc xu ly",
-        "nguoi ky",
-        "lanh dao ky",
-        "notes",
-        "note",
-        "remarks",
-        "fee",
-        "fees",
-    ),  # fmt: skip
-    "apology_letter": (
-        "thu xin loi",
-        "phieu xin loi",
-        "xin loi",
-        "phieu xin loi va hen lai ngay tra ket qua",
-        "van ban xin loi",
-        "apology",
-        "apology letter",
-    ),
-}
+# Header wordings, folded (no diacritics, lower case), in header_synonyms.csv beside this file:
+# one row per (table, canonical column, synonym); table `personal` lists personal columns (never
+# loaded). rank `weak`: a fallback wording ranked below every ordinary match of any field (a
+# receipt number, "Số biên nhận", stands in for the dossier number only when the export has no
+# dossier-number column; exact 300+, contained 200+; ordinary: 1000+ / 500+). Column
+# `online_flag` is a mark column ("Nộp trực tuyến (x)": x / có / 1 / ✓ = online, blank = in
+# person), used for the channel only when the export has no channel column.
+SYNONYMS_FILE = Path(__file__).with_name("header_synonyms.csv")
 
+
+def load_synonyms(path: Path = SYNONYMS_FILE) -> dict[str, dict[str, tuple[str, ...]]]:
+    """table -> canonical column -> synonyms, in file order (one CSV row per synonym)."""
+    tables: dict[str, dict[str, list[str]]] = {}
+    with open(path, encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            tables.setdefault(row["table"], {}).setdefault(row["column"], []).append(row["synonym"])
+    return {t: {c: tuple(s) for c, s in columns.items()} for t, columns in tables.items()}
+
+
+def _weak_synonyms(path: Path = SYNONYMS_FILE) -> frozenset[str]:
+    with open(path, encoding="utf-8", newline="") as handle:
+        return frozenset(r["synonym"] for r in csv.DictReader(handle) if r["rank"] == "weak")
+
+
+_TABLES = load_synonyms()
+DOSSIER_SYNONYMS: dict[str, tuple[str, ...]] = _TABLES["dossiers"]
 # Personal data (Nghị định 13/2023/NĐ-CP): recognised so they are dropped on reading.
-PERSONAL_SYNONYMS: tuple[str, ...] = (
-    "chu ho so",
-    "ho ten",
-    "ho va ten",
-    "ten nguoi nop",
-    "nguoi nop",
-    "nguoi nop ho so",
-    "ten cong dan",
-    "cong dan",
-    "to chuc ca nhan",
-    "ten to chuc ca nhan",
-    "nguoi dung ten",
-    "nguoi dai dien",
-    "so cccd",
-    "cmnd",
-    "cccd",
-    "so cmnd",
-    "so giay to",
-    "giay to tuy than",
-    "can cuoc",
-    "so dinh danh",
-    "dien thoai",
-    "so dien thoai",
-    "sdt",
-    "so dt",
-    "dt",
-    "email",
-    "thu dien tu",
-    "dia chi",
-    "noi thuong tru",
-    "noi cu tru",
-    "ngay sinh",
-    "gioi tinh",
-    "ho chieu",
-    "so ho chieu",
-    "di dong",
-    "noi o",
-    "que quan",
-    "nam sinh",
-    "ma so thue",
-    "applicant",
-    "citizen",
-    "name",
-    "full name",
-    "phone",
-    "address",
-    "id number",
-    "date of birth",
-    "e mail",
-    "mobile",
-)
-
-ROSTER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "row_number": DOSSIER_SYNONYMS["row_number"],
-    "name": ("ho va ten", "ho ten", "ten can bo", "can bo", "ten", "full name", "name", "officer"),
-    "unit": (
-        "don vi",
-        "don vi cong tac",
-        "co quan",
-        "xa thi tran",
-        "xa",
-        "noi cong tac",
-        "unit",
-        "commune",
-    ),
-    "title": ("chuc danh", "chuc vu", "vi tri", "vi tri viec lam", "title", "position"),
-    "arrangement": (
-        "hinh thuc bo tri",
-        "bo tri",
-        "hinh thuc",
-        "kiem nhiem",
-        "loai bo tri",
-        "che do",
-        "arrangement",
-    ),
-    "start_date": ("ngay bat dau", "tu ngay", "ngay bo tri", "bat dau", "start date", "start"),
-    "end_date": ("ngay ket thuc", "den ngay", "ket thuc", "ngay thoi bo tri", "end date", "end"),
-}
-
-REGISTER_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "row_number": DOSSIER_SYNONYMS["row_number"],
-    "meeting_date": ("ngay hop", "ngay", "thoi gian", "ngay to chuc", "date", "meeting date"),
-    "title": ("ten cuoc hop", "noi dung", "cuoc hop", "ten hoi nghi", "title"),
-    "chair_role": ("chu tri", "nguoi chu tri", "chair"),
-    "format": ("hinh thuc", "hinh thuc hop", "hinh thuc to chuc", "format"),
-    "connection_points": ("so diem cau", "diem cau", "connection points"),
-    "opinions": ("so y kien phat bieu", "so y kien", "y kien phat bieu", "opinions"),
-}
-
-# Fallback wordings: a receipt number ("Số biên nhận") stands in for the dossier number only when
-# the export has no dossier-number column; beside "Mã số hồ sơ" it is an extra column. Ranked
-# below every ordinary match of any field (exact 300+, contained 200+; ordinary: 1000+ / 500+).
-WEAK_SYNONYMS: frozenset[str] = frozenset(
-    {
-        "so bien nhan",
-        "ma bien nhan",
-        "so phieu tiep nhan",
-        "ma tiep nhan",
-        "receipt no",
-        "receipt number",
-    }
-)
+PERSONAL_SYNONYMS: tuple[str, ...] = _TABLES["personal"][""]
+ROSTER_SYNONYMS: dict[str, tuple[str, ...]] = _TABLES["roster"]
+REGISTER_SYNONYMS: dict[str, tuple[str, ...]] = _TABLES["register"]
+WEAK_SYNONYMS: frozenset[str] = _weak_synonyms()
 
 DOSSIER_REQUIRED = ("dossier_id", "unit", "received_at")
 # how the channel may be given: a channel column, else an online mark column ("a|b": either will do)
@@ -399,7 +53,6 @@ DOSSIER_CHANNEL_REQUIRED = "channel|online_flag"
 ROSTER_REQUIRED = ("name", "unit")
 REGISTER_REQUIRED = ("meeting_date",)
 FUZZY_HEADER_MIN = 88.0
-_ANY_DIGITS = re.compile(r"\d")
 
 
 def _contains_words(header: str, synonym: str) -> bool:

@@ -45,7 +45,8 @@ EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # Serial numbers accepted as dates: 1954-10-10 (27 000) .. 2064-11-18 (60 000)
 SERIAL_MIN, SERIAL_MAX = 20000, 60000
 _SERIAL = re.compile(r"^\d{5}(\.\d+)?$")
-_CLEAN = re.compile(r"\s+")
+
+FIRST_YEAR, LAST_YEAR = 1950, 2100  # years accepted as dates of ours (every parser)
 
 
 def _clean_text(values: pa.Array) -> pa.Array:
@@ -99,7 +100,7 @@ def _parse_formats(
         parsed = _reject_rolled_over_days(candidates, parsed, fmt)
         year = pc.year(parsed)  # %Y also accepts '21': year 21 is no date of ours
         plausible = pc.fill_null(
-            pc.and_(pc.greater_equal(year, 1950), pc.less_equal(year, 2100)), False
+            pc.and_(pc.greater_equal(year, FIRST_YEAR), pc.less_equal(year, LAST_YEAR)), False
         )
         parsed = pc.if_else(plausible, parsed, pa.scalar(None, parsed.type))
         hit = pc.is_valid(parsed)
@@ -127,17 +128,16 @@ def _parse_padded_day_first(text: pa.Array) -> pa.Array:
     parsed = _reject_rolled_over_days(padded, parsed, fmt)
     year = pc.year(parsed)
     plausible = pc.fill_null(
-        pc.and_(pc.greater_equal(year, 1950), pc.less_equal(year, 2100)), False
+        pc.and_(pc.greater_equal(year, FIRST_YEAR), pc.less_equal(year, LAST_YEAR)), False
     )
     return pc.if_else(plausible, parsed, pa.scalar(None, parsed.type))
 
 
-_FIRST_YEAR, _LAST_YEAR = 1950, 2100  # years accepted as dates of ours (as the general parser)
 # first day (days since 1970) and length of every month of those years, indexed by year*12+month
 _MONTH_STARTS = (
     np.arange(
-        np.datetime64(f"{_FIRST_YEAR}-01"),
-        np.datetime64(f"{_LAST_YEAR + 1}-02"),
+        np.datetime64(f"{FIRST_YEAR}-01"),
+        np.datetime64(f"{LAST_YEAR + 1}-02"),
         dtype="datetime64[M]",
     )
     .astype("datetime64[D]")
@@ -194,8 +194,8 @@ def _fixed_width_day_first(arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
             clock += np.where(with_seconds, second, 0)
         handled &= ~timed | ok_time
         seconds = np.where(timed, clock, 0)
-    handled &= (month >= 1) & (month <= 12) & (year >= _FIRST_YEAR) & (year <= _LAST_YEAR)
-    index = np.where(handled, (year - _FIRST_YEAR) * 12 + month - 1, 0)
+    handled &= (month >= 1) & (month <= 12) & (year >= FIRST_YEAR) & (year <= LAST_YEAR)
+    index = np.where(handled, (year - FIRST_YEAR) * 12 + month - 1, 0)
     handled &= (day >= 1) & (day <= _MONTH_DAYS[index])
     days = _MONTH_STARTS[index] + day - 1
     nanos = np.where(handled, (days * 86400 + seconds) * 1_000_000_000, _NAT)

@@ -21,7 +21,6 @@ import pyarrow.compute as pc
 from analysis.ingest.vector import arrow_strings, factorize_codes, is_arrow_text, short_text_hashes
 
 STATUS_RANK = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
-PROVENANCE = ["source_file", "source_row", "as_of"]
 IDENTITY = ["dossier_id", "commune_code", "procedure", "channel", "status"]
 IDENTITY_DAYS = ["received_at", "due_at", "completed_at", "returned_at"]
 
@@ -37,19 +36,6 @@ def ids_seen_twice(ids: pd.Series, codes: np.ndarray | None = None) -> pd.Series
     seen = np.zeros(len(codes), dtype=bool)
     seen[present] = counts[codes[present]] > 1
     return pd.Series(seen, index=ids.index)
-
-
-def drop_identical_duplicates(
-    frame: pd.DataFrame, codes: np.ndarray | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Keep the first of rows equal in every content column; return (kept, dropped).
-
-    `frame` must be in (source_file, source_row) order, as `clean` concatenates it.
-    """
-    dropped = identical_rows(frame, codes)
-    if not dropped.any():
-        return frame, frame.iloc[0:0]
-    return frame[~dropped], frame[dropped]
 
 
 def identical_rows(frame: pd.DataFrame, codes: np.ndarray | None = None) -> np.ndarray:

@@ -8,21 +8,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.ingest.contract import OFFICERS
 from analysis.ingest.dates import parse_dates
 from analysis.ingest.dossiers import resolve_units
 from analysis.ingest.privacy import pseudonymize_officers
 from analysis.text import fold, normalize_text
 
-OFFICER_COLUMNS = [
-    "officer_id",
-    "commune_code",
-    "title",
-    "is_concurrent",
-    "start_date",
-    "end_date",
-    "source_file",
-    "source_row",
-]
+OFFICER_COLUMNS = OFFICERS.names  # declared in analysis.ingest.contract
 
 
 def concurrent_of(value: object) -> object:

@@ -51,15 +51,17 @@ def build_quarantine_rows(body: pd.DataFrame, reasons: pd.Series, source_file: s
     out = pd.DataFrame(index=rows.index)
     out["source_file"] = source_file
     out["source_row"] = rows["source_row"].astype("int64")
-    out["dossier_id"] = (
-        format_raw_values(rows["dossier_id"]).str.strip() if "dossier_id" in rows else pd.NA
-    )
+    # scrubbed once: the id column and its raw copy come from the same cells
+    raw_id = format_raw_values(rows["dossier_id"]) if "dossier_id" in rows else None
+    out["dossier_id"] = raw_id.str.strip() if raw_id is not None else pd.NA
     # a reason can quote a raw cell ("unknown unit: <the unit as written>"): scrubbed like the values
     out["reason"] = scrub_values(reasons[bad].astype(STRING))
     for column in rows.columns:
         if column in ("source_row", "row_number") or column in PERSONAL_RAW:
             continue
-        out[RAW_PREFIX + column] = format_raw_values(rows[column])
+        out[RAW_PREFIX + column] = (
+            raw_id if column == "dossier_id" else format_raw_values(rows[column])
+        )
     return out.reset_index(drop=True)
 
 

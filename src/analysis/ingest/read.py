@@ -59,7 +59,6 @@ MAX_HEADER_CELL = 1_000  # characters: no export's header cell is longer
 HEADER_SCAN_ROWS = 40
 MIN_HEADER_MATCHES = 3
 DELIMITERS = (",", ";", "\t", "|")
-ENCODINGS = ("utf-8-sig", "utf-16", "cp1258", "cp1252")
 _TOTAL_ROW = re.compile(r"^(tong cong|tong so|tong|cong|total|sum|grand total)\b")
 # signature block and place-and-date line under a report (folded): never data, often names
 _FOOTER_LABEL = re.compile(
@@ -95,10 +94,6 @@ class RawTable:
     def as_of_title(self) -> pd.Timestamp | None:
         """Period end written in the title block, if any."""
         return extract_period_end(self.title_lines)
-
-    @property
-    def where(self) -> str:
-        return f"{self.path.name}" + (f" [sheet '{self.sheet}']" if self.sheet else "")
 
 
 def describe(path: Path, sheet: str | None) -> str:

@@ -10,12 +10,12 @@ import re
 
 import pandas as pd
 
+from analysis.ingest.contract import MEETINGS
 from analysis.ingest.dates import parse_dates
-from analysis.meetings.extract import MEETING_COLUMNS as REPORT_MEETING_COLUMNS
 from analysis.text import fold, normalize_text
 
-# meetings.parquet: the extracted reports' columns, less their plan list (kept in the JSON output)
-MEETING_COLUMNS = [c for c in REPORT_MEETING_COLUMNS if c != "plans"]
+# meetings.parquet: the extracted reports' columns less their plan list (kept in the JSON output)
+MEETING_COLUMNS = MEETINGS.names  # declared in analysis.ingest.contract
 _ROLE = re.compile(
     r"(phó chủ tịch|chủ tịch|bí thư|phó bí thư|trưởng ban|phó trưởng ban|trưởng phòng|phó trưởng phòng"
     r"|giám đốc|phó giám đốc|chánh văn phòng|phó chánh văn phòng|pct|ct)\b.*",

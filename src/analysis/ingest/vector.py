@@ -127,7 +127,7 @@ def arrow_strings(values: pd.Series) -> pa.Array | pa.ChunkedArray:
     """The column's Arrow strings as stored, chunks left as they are (no copy); the helpers below
     take either form."""
     if is_arrow_text(values):
-        chunked = values.array._pa_array  # noqa: SLF001
+        chunked = values.array.__arrow_array__()  # the Arrow protocol: no copy
         return chunked.chunk(0) if chunked.num_chunks == 1 else chunked
     return as_arrow_strings(values)
 
@@ -193,7 +193,7 @@ def _valid(arr: pa.Array) -> np.ndarray:
 def as_arrow_strings(values: pd.Series) -> pa.Array:
     """The column as one Arrow string array (zero-copy for one-chunk Arrow-backed strings)."""
     if is_arrow_text(values):
-        chunked = pa.chunked_array(values.array._pa_array)  # noqa: SLF001
+        chunked = pa.chunked_array(values.array.__arrow_array__())
         return chunked.combine_chunks() if chunked.num_chunks != 1 else chunked.chunk(0)
     if is_categorical(values) and values.cat.categories.inferred_type in ("string", "empty"):
         categories = pa.array(list(values.cat.categories), type=pa.large_string())
@@ -299,7 +299,7 @@ def rows_containing(arr: pa.Array | pa.ChunkedArray, characters: bytes) -> np.nd
     if isinstance(arr, pa.ChunkedArray):
         return per_chunk(lambda chunk: rows_containing(chunk, characters), arr)
     start, length, data = string_layout(arr)
-    positions = np.flatnonzero(np.isin(data, np.frombuffer(characters, dtype=np.uint8)))
+    positions = np.flatnonzero(_byte_table(characters)[data])
     out = np.zeros(len(arr), dtype=bool)
     if positions.size:
         row = np.searchsorted(start, positions, side="right") - 1
@@ -311,12 +311,19 @@ def rows_containing(arr: pa.Array | pa.ChunkedArray, characters: bytes) -> np.nd
     return out
 
 
+def _byte_table(characters: bytes) -> np.ndarray:
+    """A 256-entry lookup, True at the given bytes (indexing by the bytes is faster than np.isin)."""
+    table = np.zeros(256, dtype=bool)
+    table[np.frombuffer(characters, dtype=np.uint8)] = True
+    return table
+
+
 def starts_with_any(arr: pa.Array | pa.ChunkedArray, characters: bytes) -> np.ndarray:
     """True for each text whose first byte is one of the given ASCII characters."""
     if isinstance(arr, pa.ChunkedArray):
         return per_chunk(lambda chunk: starts_with_any(chunk, characters), arr)
     first, _, present = _first_byte(arr)
-    return present & np.isin(first, np.frombuffer(characters, dtype=np.uint8))
+    return present & _byte_table(characters)[first]
 
 
 def clean_text_column(values: pd.Series) -> pd.Series:
@@ -378,7 +385,7 @@ def filter_rows(frame: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
     for name in frame.columns:
         values = frame[name]
         if is_arrow_text(values):
-            kept = pc.filter(values.array._pa_array, mask)  # noqa: SLF001
+            kept = pc.filter(values.array.__arrow_array__(), mask)
             columns[name] = pd.Series(pd.arrays.ArrowStringArray(kept), index=index, dtype=STRING)
         else:
             columns[name] = pd.Series(values.array[keep], index=index, name=name)

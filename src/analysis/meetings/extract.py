@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
+from analysis.ingest.contract import MEETING_MENTIONS
 from analysis.meetings.communes import (
     CommuneList,
     find_commune_names,
@@ -62,16 +63,7 @@ from analysis.meetings.segment import (
 from analysis.privacy import scrub_text
 from analysis.text import slugify
 
-MENTION_COLUMNS = [
-    "meeting_id",
-    "meeting_date",
-    "source_file",
-    "commune_code",
-    "commune_name",
-    "topic",
-    "polarity",
-    "evidence",
-]
+MENTION_COLUMNS = MEETING_MENTIONS.names  # declared in analysis.ingest.contract
 MEETING_COLUMNS = [
     "meeting_id",
     "meeting_date",
