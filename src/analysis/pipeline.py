@@ -31,7 +31,6 @@ from pathlib import Path
 
 from analysis import paths, steps
 from analysis.arguments import check_raw
-from analysis.publish import BRIEF_CODE
 
 SETTINGS_ENV = "CCHC_REPORT_SETTINGS"  # analysis.report.settings (not imported: pandas)
 DEFAULT_BOOTSTRAP_REPS = 1999  # analyse's own default (analysis.analyse.cli)
@@ -215,6 +214,9 @@ def briefs_params(ctx: Context) -> dict:
 def briefs_code(ctx: Context) -> list[Path]:
     """What the kernels run (they import in their own process): notebooks, the report and
     publish layers, reference data, the settings file."""
+    # imported here: loaded earlier, `analysis.publish` would count as code of clean and analyse
+    from analysis.publish import BRIEF_CODE
+
     files = steps.list_files([paths.NOTEBOOKS_DIR])
     for part in BRIEF_CODE:
         where = paths.PACKAGE_DIR / part
