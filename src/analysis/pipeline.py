@@ -384,6 +384,23 @@ def find_exports(raw_dir: Path) -> list[Path]:
     return check_raw(Path(raw_dir), [])
 
 
+def checked_before(raw: Path, processed: Path) -> list[Path] | None:
+    """The exports, when clean's stamp shows it ran on exactly these raw files (so `check_raw`,
+    which imports pandas, passed on them); None otherwise."""
+    stamp = steps.read_stamp(steps.stamp_path(processed, "clean"))
+    if not stamp or stamp.get("params", {}).get("raw") != str(raw.resolve()):
+        return None
+    files = steps.list_files([raw, raw / "meetings"])
+    recorded = stamp.get("inputs", {})
+    hasher = steps.Hasher(stamp.get("stat"))
+    if set(map(steps.file_key, files)) != set(recorded):
+        return None
+    if any(hasher.sha(p) != recorded[steps.file_key(p)] for p in files):
+        return None
+    dossiers = (raw / "dossiers").resolve()
+    return [p for p in files if p.resolve().is_relative_to(dossiers)] or None
+
+
 def make_context(args: argparse.Namespace) -> Context:
     """Decide real exports or synthetic data. Without any visible file in `raw/dossiers` the
     answer is known without importing the readers (pandas), which keeps a no-op rerun fast."""
@@ -391,7 +408,9 @@ def make_context(args: argparse.Namespace) -> Context:
     meetings_dirs = [raw / "meetings"]
     exports = []
     if steps.list_files([raw / "dossiers"]):
-        exports = check_raw(raw, [raw / "officers", *meetings_dirs])
+        exports = checked_before(raw, Path(args.processed)) or check_raw(
+            raw, [raw / "officers", *meetings_dirs]
+        )
     if exports:
         print(f"[demo-data] skipped: {len(exports)} real export(s) in {raw / 'dossiers'}")
         clean_raw = raw
