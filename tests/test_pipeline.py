@@ -90,3 +90,17 @@ def test_a_rerun_keeps_up_to_date_synthetic_data(tmp_path):
     assert truth.stat().st_mtime_ns == written
     third = _run(*args[:-2], "--seed", "7", "--until", "demo-data")
     assert "generating synthetic data" in third.stdout  # another seed regenerates
+
+
+def test_demo_data_stamped_before_step_stamps_is_kept(tmp_path):
+    from analysis.pipeline import demo_stamp
+
+    demo = tmp_path / "raw" / "demo"
+    (demo / "dossiers").mkdir(parents=True)
+    (demo / "dossiers" / "x.csv").write_text("kept")
+    (demo / ".demo_stamp.json").write_text(json.dumps(demo_stamp(5, 0.1)))
+    args = ["--raw", str(tmp_path / "raw"), "--processed", str(tmp_path / "processed")]
+    result = _run(*args, "--seed", "5", "--scale", "0.1", "--until", "demo-data")
+    assert result.returncode == 0, result.stderr
+    assert "[demo-data] up to date" in result.stdout
+    assert (demo / "dossiers" / "x.csv").read_text() == "kept"

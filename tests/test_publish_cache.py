@@ -5,7 +5,7 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis.publish.cache import brief_fingerprints, hash_code
+from analysis.publish.cache import brief_fingerprints, brief_parts, changed_reason, hash_code
 from tests.test_publish_fixture import build_processed_fixture
 
 PERIOD = "2021-Q4"
@@ -71,6 +71,30 @@ class TestBriefFingerprints:
         table.to_parquet(path, index=False)
         after = _prints(processed)
         assert after["09640"] != before["09640"] and after["09625"] == before["09625"]
+
+    def test_a_replaced_export_rebuilds_the_briefs_of_the_units_it_covers(self, processed):
+        import json
+
+        dossiers = pd.read_parquet(processed / "dossiers.parquet")
+        dossiers.loc[dossiers["commune_code"] == "09640", "source_file"] = "dossiers/b.csv"
+        dossiers.to_parquet(processed / "dossiers.parquet", index=False)
+        path = processed / "manifest.json"
+        manifest = json.loads(path.read_text())
+        manifest["files"] += [
+            {"path": "dossiers/b.csv", "sha256": "cd" * 32, "kind": "dossiers"},
+            {"path": "officers/roster.xlsx", "sha256": "ef" * 32, "kind": "officers"},
+        ]
+        path.write_text(json.dumps(manifest))
+        before = brief_parts(processed, CODES, PERIOD, "code")
+        manifest["files"][1]["sha256"] = "00" * 32  # b.csv replaced: only 09640's rows
+        path.write_text(json.dumps(manifest))
+        after = brief_parts(processed, CODES, PERIOD, "code")
+        assert after["09625"] == before["09625"]
+        assert changed_reason(before["09640"], after["09640"]) == "its source exports changed"
+        manifest["files"][2]["sha256"] = "11" * 32  # the roster: every brief lists it
+        path.write_text(json.dumps(manifest))
+        again = brief_parts(processed, CODES, PERIOD, "code")
+        assert all(again[c]["district"] != after[c]["district"] for c in CODES)
 
 
 class TestHashCode:

@@ -47,6 +47,21 @@ def period_bounds(period: str) -> tuple[str, str]:
     return span.start_time.date().isoformat(), span.end_time.date().isoformat()
 
 
+def check_commune_codes(communes: str, option: str = "--communes") -> str:
+    """'all' or comma-separated 4-5 digit codes, zero-padded (not yet checked against units)."""
+    text = str(communes).strip()
+    if text.lower() == "all":
+        return "all"
+    codes = [c.strip() for c in text.split(",") if c.strip()]
+    if not codes:
+        raise UserError(f"{option} is empty: give 'all' or codes like 09640,09625")
+    bad_form = [c for c in codes if not re.fullmatch(r"\d{4,5}", c)]
+    if bad_form:
+        shown = ", ".join(repr(c[:12]) for c in bad_form[:3])
+        raise UserError(f"{option}: {shown} not a 5-digit commune code (like 09640)")
+    return ",".join(c.zfill(5) for c in codes)
+
+
 def check_communes(communes: str, period: str | None, option: str = "--communes") -> str:
     """'all' or codes that name units of huyện Ba Vì during the period (any day of it).
 
@@ -184,12 +199,15 @@ def validate_arguments(command: str, args) -> None:
     if getattr(args, "workers", 1) is not None and getattr(args, "workers", 1) < 1:
         raise UserError(f"--workers {args.workers}: give 1 or more")
     if command in ("clean", "run"):
-        from analysis.ingest.dates import PLAUSIBLE_DATES_ENV, parse_plausible_window
-
-        for option, value in (
+        given = [
             ("--plausible-dates", getattr(args, "plausible_dates", None)),
-            (f"${PLAUSIBLE_DATES_ENV}", os.environ.get(PLAUSIBLE_DATES_ENV)),
-        ):
+            ("$ANALYSIS_PLAUSIBLE_DATES", os.environ.get("ANALYSIS_PLAUSIBLE_DATES")),
+        ]
+        given = [(option, value) for option, value in given if value]
+        if given:  # the parser imports pandas: only when there is something to check
+            from analysis.ingest.dates import parse_plausible_window
+
+        for option, value in given:
             try:
                 parse_plausible_window(value)
             except ValueError as error:
@@ -205,6 +223,9 @@ def validate_arguments(command: str, args) -> None:
         check_not_inside(args.out, args.raw, "--out")
         check_writable(args.processed, "--processed")
         check_writable(args.out, "--out")
+        args.period = check_period(args.period)
+        # the form only: the unit table needs pandas, the briefs step checks the codes
+        args.communes = check_commune_codes(args.communes)
     elif command == "analyse":
         check_processed(Path(args.processed))
         if Path(args.processed).is_dir():

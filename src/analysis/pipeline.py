@@ -3,21 +3,298 @@
 Real exports in `data/raw/dossiers/` always win: the synthetic dataset is generated into
 `data/raw/demo/` only when there are none, and the briefs then carry a "DỮ LIỆU MÔ PHỎNG"
 banner. Each step is the same code as its own command; `--until` stops early.
+
+A step is skipped when its inputs, parameters, code and outputs are as its last successful run
+left them (see analysis.steps); it says so and why it ran otherwise. `--force` reruns every
+step, `--force STEP …` the named ones (`--force briefs` also rebuilds every brief).
+
+Steps, in order, and the files each one owns (writes; no other step writes them):
+
+  demo-data  <raw>/demo/** (only without real exports)       stamp <raw>/demo/.steps/
+  clean      <processed>/manifest.json and the files it lists  stamp <processed>/.steps/clean.json
+             (dossiers, officers, meetings, meeting_mentions, quarantine; meeting reports are
+             extracted inside clean, by analysis.ingest)
+  analyse    <processed>/analysis_manifest.json and the tables it lists
+                                                              stamp <processed>/.steps/analyse.json
+  briefs     <out>/<period>/*.html, <out>/.build/<period>/    stamp <out>/.build/.steps/briefs.json
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import importlib
 import json
+import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from analysis import paths
+from analysis import paths, steps
 from analysis.arguments import check_raw
 
-STEPS = ("demo-data", "clean", "analyse", "briefs")
+SETTINGS_ENV = "CCHC_REPORT_SETTINGS"  # analysis.report.settings (not imported: pandas)
+DEFAULT_BOOTSTRAP_REPS = 1999  # analyse's own default (analysis.analyse.cli)
+
+
+@dataclass
+class Context:
+    """What the steps of one run share: folders, options and what earlier steps found."""
+
+    args: argparse.Namespace
+    raw: Path
+    processed: Path
+    out: Path
+    clean_raw: Path
+    meetings_dirs: list[Path]
+    synthetic: bool
+    summary: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step: what it reads, its parameters, what it writes, and the function that runs it."""
+
+    name: str
+    function: Callable[[Context], bool | None]  # False: finished, but no stamp (a failure)
+    inputs: Callable[[Context], list[Path]]
+    params: Callable[[Context], dict]
+    outputs: Callable[[Context], list[Path]]
+    stamp: Callable[[Context], Path]
+    extra_code: Callable[[Context], list[Path]] = lambda ctx: []
+    applies: Callable[[Context], bool] = lambda ctx: True
+    loaded_code: bool = True  # code = the package modules loaded when it ends (+ extra_code)
+
+
+# ---------------------------------------------------------------- demo-data
+
+
+def demo_stamp(seed: int, scale: float) -> dict:
+    """What the synthetic data depend on: settings and the generator's source.
+
+    Regenerating identical data would still rewrite the xlsx files (their zip metadata
+    changes), new checksums would then rebuild every brief; the stamp avoids that.
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for source in demo_code():
+        digest.update(source.read_bytes())
+    return {"seed": seed, "scale": scale, "generator_sha256": digest.hexdigest()}
+
+
+def adopt_legacy_demo_stamp(ctx: Context, step: Step) -> None:
+    """Data generated before step stamps (`.demo_stamp.json`, same seed, scale and generator) are
+    kept: regenerating them would rewrite the xlsx files and so rebuild everything once."""
+    legacy = ctx.clean_raw / ".demo_stamp.json"
+    if step.stamp(ctx).exists() or not legacy.exists():
+        return
+    try:
+        same = json.loads(legacy.read_text()) == demo_stamp(ctx.args.seed, ctx.args.scale)
+    except ValueError:
+        return
+    if same:
+        params, code = step.params(ctx), step.extra_code(ctx)
+        outputs = step.outputs(ctx)
+        steps.write_stamp(
+            step.stamp(ctx), step.name, params, steps.Hasher(), [], outputs, code, False
+        )
+
+
+def demo_code() -> list[Path]:
+    return sorted((paths.PACKAGE_DIR / "demo").glob("*.py"))
+
+
+def run_demo(ctx: Context) -> None:
+    from analysis.demo.generate import generate_demo_data
+
+    print(
+        f"[demo-data] no export in {ctx.raw / 'dossiers'}: generating synthetic data into "
+        f"{ctx.clean_raw}",
+        flush=True,
+    )
+    generate_demo_data(
+        ctx.clean_raw,
+        seed=ctx.args.seed,
+        truth_path=ctx.clean_raw / "truth.json",
+        scale=ctx.args.scale,
+    )
+
+
+# ---------------------------------------------------------------- clean
+
+
+def clean_inputs(ctx: Context) -> list[Path]:
+    """Every visible file of the raw folder and the meeting folders (a superset of what clean
+    reads: a note added beside the exports reruns clean, never the reverse)."""
+    return steps.list_files([ctx.raw, *ctx.meetings_dirs])
+
+
+def clean_params(ctx: Context) -> dict:
+    return {
+        "raw": str(ctx.clean_raw.resolve()),
+        "meetings_dirs": [str(d.resolve()) for d in ctx.meetings_dirs],
+        "plausible_dates": os.environ.get("ANALYSIS_PLAUSIBLE_DATES", ""),
+    }
+
+
+def run_clean(ctx: Context) -> None:
+    from analysis.ingest.clean import clean_all
+
+    print(f"[clean] {ctx.clean_raw} -> {ctx.processed}", flush=True)
+    manifest = clean_all(ctx.clean_raw, ctx.processed, meetings_dirs=ctx.meetings_dirs)
+    exports = [f for f in manifest.get("files", []) if f.get("kind") == "dossiers"]
+    totals = {
+        key: sum(f.get(key, 0) for f in exports)
+        for key in ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
+    }
+    print(
+        f"[clean] {len(exports)} dossier export(s): {totals['rows_read']} rows read = "
+        f"{totals['rows_clean']} clean + {totals['rows_quarantined']} quarantined + "
+        f"{totals['rows_duplicate']} duplicate + {totals['rows_skipped']} blank/total rows"
+    )
+
+
+def _manifest_files(folder: Path, name: str, key: str) -> list[Path]:
+    """A manifest and the files it lists (just the manifest path when it cannot be read)."""
+    path = folder / name
+    try:
+        listed = json.loads(path.read_text(encoding="utf-8")).get(key) or {}
+    except (OSError, ValueError, AttributeError):
+        listed = {}
+    return [path, *(folder / str(n) for n in sorted(listed))]
+
+
+def clean_outputs(ctx: Context) -> list[Path]:
+    return _manifest_files(ctx.processed, "manifest.json", "outputs")
+
+
+# ---------------------------------------------------------------- analyse
+
+
+def analyse_params(ctx: Context) -> dict:
+    a = ctx.args
+    return {
+        "default_late_rate": a.default_late_rate,
+        "bootstrap_reps": a.bootstrap_reps,
+        "points_766_3_3_max": a.points_766_3_3_max,
+    }
+
+
+def run_analyse(ctx: Context) -> None:
+    from analysis.analyse.run import analyse_all
+
+    print(f"[analyse] indicators and models from {ctx.processed}", flush=True)
+    options = {k: v for k, v in analyse_params(ctx).items() if v is not None}
+    if "points_766_3_3_max" in options:
+        options["max_points"] = options.pop("points_766_3_3_max")
+    analyse_all(ctx.processed, **options)
+
+
+def analyse_outputs(ctx: Context) -> list[Path]:
+    return _manifest_files(ctx.processed, "analysis_manifest.json", "checksums")
+
+
+# ---------------------------------------------------------------- briefs
+
+
+def briefs_inputs(ctx: Context) -> list[Path]:
+    """Every visible file of the processed folder (the briefs read clean's and analyse's tables)."""
+    return steps.list_files([ctx.processed], skip_dirs=())
+
+
+def briefs_params(ctx: Context) -> dict:
+    return {
+        "period": ctx.args.period,
+        "communes": ctx.args.communes,
+        "out": str(ctx.out.resolve()),
+        "settings": os.environ.get(SETTINGS_ENV, ""),
+    }
+
+
+def briefs_code(ctx: Context) -> list[Path]:
+    """What the kernels run (they import in their own process): notebooks, the report and
+    publish layers, reference data, the settings file."""
+    # imported here: loaded earlier, `analysis.publish` would count as code of clean and analyse
+    from analysis.publish import BRIEF_CODE
+
+    files = steps.list_files([paths.NOTEBOOKS_DIR])
+    for part in BRIEF_CODE:
+        where = paths.PACKAGE_DIR / part
+        files += [where] if where.is_file() else steps.list_files([where])
+    settings = os.environ.get(SETTINGS_ENV)
+    files += [Path(settings)] if settings else steps.list_files([paths.ROOT / "config"])
+    return files
+
+
+def run_briefs(ctx: Context) -> bool:
+    from analysis.arguments import check_communes
+    from analysis.publish.batch import build_briefs
+
+    check_communes(ctx.args.communes, ctx.args.period)  # units of the period (needs pandas)
+    print(f"[briefs] papermill + nbconvert -> {ctx.out}", flush=True)
+    ctx.summary = build_briefs(
+        ctx.processed,
+        ctx.out,
+        communes=ctx.args.communes,
+        period=ctx.args.period,
+        workers=ctx.args.workers,
+        force=forced(ctx.args, "briefs"),
+    )
+    summary = ctx.summary
+    built, cached = summary.get("built", []), summary.get("cached", [])
+    reasons = summary.get("reasons", {})
+    names = {"district": "overview"}  # batch.OVERVIEW_KEY
+    rebuilt = "; ".join(f"{names.get(k, k)} rebuilt: {reasons.get(k, 'built')}" for k in built)
+    print(f"[briefs] {len(cached)} reused" + (f"; {rebuilt}" if rebuilt else ""))
+    if summary.get("index"):
+        print(f"[briefs] open {summary['index']}")
+    return not summary.get("failed")  # failed units: no stamp, the next run retries them
+
+
+def briefs_outputs(ctx: Context) -> list[Path]:
+    folder = Path(ctx.summary.get("out_dir") or ctx.out)
+    return sorted(p for p in folder.glob("*.html"))
+
+
+STEPS: tuple[Step, ...] = (
+    Step(
+        "demo-data",
+        run_demo,
+        inputs=lambda ctx: [],
+        params=lambda ctx: {"seed": ctx.args.seed, "scale": ctx.args.scale},
+        outputs=lambda ctx: steps.list_files([ctx.clean_raw]),
+        stamp=lambda ctx: steps.stamp_path(ctx.clean_raw, "demo-data"),
+        extra_code=lambda ctx: demo_code(),
+        applies=lambda ctx: ctx.synthetic,
+        loaded_code=False,  # the generator's own source only, as before (demo_stamp)
+    ),
+    Step(
+        "clean",
+        run_clean,
+        inputs=clean_inputs,
+        params=clean_params,
+        outputs=clean_outputs,
+        stamp=lambda ctx: steps.stamp_path(ctx.processed, "clean"),
+    ),
+    Step(
+        "analyse",
+        run_analyse,
+        inputs=clean_outputs,
+        params=analyse_params,
+        outputs=analyse_outputs,
+        stamp=lambda ctx: steps.stamp_path(ctx.processed, "analyse"),
+    ),
+    Step(
+        "briefs",
+        run_briefs,
+        inputs=briefs_inputs,
+        params=briefs_params,
+        outputs=briefs_outputs,
+        stamp=lambda ctx: steps.stamp_path(ctx.out / ".build", "briefs"),
+        extra_code=briefs_code,
+    ),
+)
+STEP_NAMES = tuple(step.name for step in STEPS)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,9 +313,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--until",
-        choices=STEPS,
+        choices=STEP_NAMES,
         default="briefs",
         help="stop after this step (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--force",
+        nargs="*",
+        choices=STEP_NAMES,
+        metavar="STEP",
+        default=None,
+        help="rerun every step even when nothing changed, or only the named steps "
+        f"({', '.join(STEP_NAMES)}); `--force briefs` also rebuilds every brief",
+    )
+    parser.add_argument(
+        "--period",
+        default=None,
+        help="period of the briefs, e.g. 2021-Q4 (default: the latest complete quarter)",
+    )
+    parser.add_argument(
+        "--communes",
+        default="all",
+        help="briefs of 'all' units or of comma-separated codes such as 09640,09625",
     )
     parser.add_argument(
         "--seed",
@@ -53,11 +349,31 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="volume of the synthetic data relative to the default (default: %(default)s)",
     )
     parser.add_argument(
-        "--workers", type=int, default=2, help="parallel brief builds (default: %(default)s)"
+        "--default-late-rate",
+        default=None,
+        help="analyse: late-rate convention of `late_rate` (default: analyse's)",
     )
     parser.add_argument(
-        "--force", action="store_true", help="rebuild every brief even if its inputs are unchanged"
+        "--bootstrap-reps",
+        type=int,
+        default=DEFAULT_BOOTSTRAP_REPS,
+        help="analyse: wild cluster bootstrap replications, 0 = skip (default: %(default)s)",
     )
+    parser.add_argument(
+        "--points-766-3-3-max",
+        type=float,
+        default=None,
+        help="analyse: max points of 766 indicator 3.3 (default: analyse's)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="parallel brief builds (default: %(default)s)"
+    )
+
+
+def forced(args: argparse.Namespace, step: str) -> bool:
+    """`--force` alone forces every step; `--force a b` forces those."""
+    force = getattr(args, "force", None)
+    return force is not None and (force == [] or step in force)
 
 
 def find_exports(raw_dir: Path) -> list[Path]:
@@ -68,95 +384,99 @@ def find_exports(raw_dir: Path) -> list[Path]:
     return check_raw(Path(raw_dir), [])
 
 
-def demo_stamp(seed: int, scale: float) -> dict:
-    """What the synthetic data depend on: settings and the generator's source.
+def checked_before(raw: Path, processed: Path) -> list[Path] | None:
+    """The exports, when clean's stamp shows it ran on exactly these raw files (so `check_raw`,
+    which imports pandas, passed on them); None otherwise."""
+    stamp = steps.read_stamp(steps.stamp_path(processed, "clean"))
+    if not stamp or stamp.get("params", {}).get("raw") != str(raw.resolve()):
+        return None
+    files = steps.list_files([raw, raw / "meetings"])
+    recorded = stamp.get("inputs", {})
+    hasher = steps.Hasher(stamp.get("stat"))
+    if set(map(steps.file_key, files)) != set(recorded):
+        return None
+    if any(hasher.sha(p) != recorded[steps.file_key(p)] for p in files):
+        return None
+    dossiers = (raw / "dossiers").resolve()
+    return [p for p in files if p.resolve().is_relative_to(dossiers)] or None
 
-    Regenerating identical data would still rewrite the xlsx files (their zip metadata
-    changes), new checksums would then rebuild every brief; the stamp avoids that.
-    """
-    digest = hashlib.sha256()
-    for source in sorted((paths.PACKAGE_DIR / "demo").glob("*.py")):
-        digest.update(source.read_bytes())
-    return {"seed": seed, "scale": scale, "generator_sha256": digest.hexdigest()}
+
+def make_context(args: argparse.Namespace) -> Context:
+    """Decide real exports or synthetic data. Without any visible file in `raw/dossiers` the
+    answer is known without importing the readers (pandas), which keeps a no-op rerun fast."""
+    raw = Path(args.raw)
+    meetings_dirs = [raw / "meetings"]
+    exports = []
+    if steps.list_files([raw / "dossiers"]):
+        exports = checked_before(raw, Path(args.processed)) or check_raw(
+            raw, [raw / "officers", *meetings_dirs]
+        )
+    if exports:
+        print(f"[demo-data] skipped: {len(exports)} real export(s) in {raw / 'dossiers'}")
+        clean_raw = raw
+    else:
+        clean_raw = raw / "demo"
+        meetings_dirs = [clean_raw / "meetings", raw / "meetings"]
+    return Context(
+        args=args,
+        raw=raw,
+        processed=Path(args.processed),
+        out=Path(args.out),
+        clean_raw=clean_raw,
+        meetings_dirs=meetings_dirs,
+        synthetic=not exports,
+    )
 
 
-def _step(name: str, message: str) -> float:
-    print(f"[{name}] {message}", flush=True)
-    return time.perf_counter()
-
-
-def _done(name: str, started: float) -> None:
-    print(f"[{name}] done in {time.perf_counter() - started:.1f} s", flush=True)
+def run_step(step: Step, ctx: Context) -> bool:
+    """Run a step unless it is up to date; True when it ran."""
+    stamp_file = step.stamp(ctx)
+    stamp = steps.read_stamp(stamp_file)
+    hasher = steps.Hasher((stamp or {}).get("stat"))
+    params = step.params(ctx)
+    extra_code = step.extra_code(ctx)
+    inputs = step.inputs(ctx)
+    if forced(ctx.args, step.name):
+        reason = "forced (--force)"
+    else:
+        reason = steps.stale_reason(stamp, params, inputs, extra_code, hasher)
+    if reason is None:
+        steps.refresh_stat(stamp_file, stamp, hasher)
+        print(f"[{step.name}] up to date, reused: inputs, parameters and code unchanged")
+        return False
+    print(f"[{step.name}] runs: {reason}", flush=True)
+    started = time.perf_counter()
+    stamp_file.unlink(missing_ok=True)  # a run that fails leaves no stamp: the next one redoes it
+    if step.function(ctx) is not False:
+        steps.write_stamp(
+            stamp_file,
+            step.name,
+            params,
+            hasher,
+            inputs,
+            step.outputs(ctx),
+            extra_code,
+            step.loaded_code,
+        )
+    print(f"[{step.name}] done in {time.perf_counter() - started:.1f} s", flush=True)
+    return True
 
 
 def run(args: argparse.Namespace) -> int:
-    """Run every step in order; return the exit status of the first failing one."""
-    raw_dir, processed_dir = Path(args.raw), Path(args.processed)
-    meetings_dirs = [raw_dir / "meetings"]
-    exports = check_raw(raw_dir, [raw_dir / "officers", *meetings_dirs])
-    if exports:
-        print(f"[demo-data] skipped: {len(exports)} real export(s) in {raw_dir / 'dossiers'}")
-        clean_raw = raw_dir
-    else:
-        demo_dir = raw_dir / "demo"
-        stamp = demo_stamp(args.seed, args.scale)
-        stamp_file = demo_dir / ".demo_stamp.json"
-        if stamp_file.exists() and json.loads(stamp_file.read_text()) == stamp:
-            print(f"[demo-data] {demo_dir} is up to date (seed {args.seed}, scale {args.scale})")
-        else:
-            started = _step(
-                "demo-data",
-                f"no export in {raw_dir / 'dossiers'}: generating synthetic data into {demo_dir}",
-            )
-            generate = importlib.import_module("analysis.demo.generate")
-            generate.generate_demo_data(
-                demo_dir, seed=args.seed, truth_path=demo_dir / "truth.json", scale=args.scale
-            )
-            stamp_file.write_text(json.dumps(stamp))
-            _done("demo-data", started)
-        clean_raw = demo_dir
-        meetings_dirs = [demo_dir / "meetings", raw_dir / "meetings"]
-    if args.until == "demo-data":
-        return 0
-
-    started = _step("clean", f"{clean_raw} -> {processed_dir}")
-    clean = importlib.import_module("analysis.ingest.clean")
-    manifest = clean.clean_all(clean_raw, processed_dir, meetings_dirs=meetings_dirs)
-    exports = [f for f in manifest.get("files", []) if f.get("kind") == "dossiers"]
-    totals = {
-        key: sum(f.get(key, 0) for f in exports)
-        for key in ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
-    }
-    print(
-        f"[clean] {len(exports)} dossier export(s): {totals['rows_read']} rows read = "
-        f"{totals['rows_clean']} clean + {totals['rows_quarantined']} quarantined + "
-        f"{totals['rows_duplicate']} duplicate + {totals['rows_skipped']} blank/total rows"
-    )
-    _done("clean", started)
-    if args.until == "clean":
-        return 0
-
-    started = _step("analyse", f"indicators and models from {processed_dir}")
-    analyse = importlib.import_module("analysis.analyse.run")
-    analyse.analyse_all(processed_dir)
-    _done("analyse", started)
-    if args.until == "analyse":
-        return 0
-
-    started = _step("briefs", f"papermill + nbconvert -> {args.out}")
-    batch = importlib.import_module("analysis.publish.batch")
-    summary = batch.build_briefs(
-        processed_dir, Path(args.out), workers=args.workers, force=args.force
-    )
-    _done("briefs", started)
-    failed = summary.get("failed", []) if isinstance(summary, dict) else []
-    index = summary.get("index") if isinstance(summary, dict) else None
-    if isinstance(summary, dict):
-        built, cached = summary.get("built", []), summary.get("cached", [])
-        print(f"[briefs] {len(built)} built, {len(cached)} unchanged since the last run")
-    if index:
-        print(f"[briefs] open {index}")
+    """Run every step in order (each skipped when up to date); 1 when a brief failed."""
+    started = time.perf_counter()
+    ctx = make_context(args)
+    ran = []
+    for step in STEPS:
+        if step.name == "demo-data" and step.applies(ctx):
+            adopt_legacy_demo_stamp(ctx, step)
+        if step.applies(ctx) and run_step(step, ctx):
+            ran.append(step.name)
+        if step.name == args.until:
+            break
+    failed = ctx.summary.get("failed") or {}
     if failed:
         print(f"[briefs] {len(failed)} unit(s) failed: {', '.join(map(str, failed))}")
-        return 1
-    return 0
+    what = f"ran {', '.join(ran)}" if ran else "nothing to do: every step up to date"
+    print(f"[run] {what} ({time.perf_counter() - started:.1f} s)")
+    return 1 if failed else 0

@@ -374,16 +374,24 @@ def _build_period(
     overview_nb = load_notebook(notebooks_dir / OVERVIEW_NOTEBOOK) if overview else None
     # the settings file frames every page (issuing office, date, Nơi nhận): part of the "code"
     settings_file = [settings_path()] if settings_path().is_file() else []
-    code_hash = brief_cache.hash_code(
-        [notebooks_dir / BRIEF_NOTEBOOK, notebooks_dir / OVERVIEW_NOTEBOOK, *settings_file]
-    )
-    fingerprints = brief_cache.brief_fingerprints(processed_dir, codes, period, code_hash)
+    # each page depends on its own notebook only: editing the overview keeps the briefs
+    code_hash = brief_cache.hash_code([notebooks_dir / BRIEF_NOTEBOOK, *settings_file])
+    parts = brief_cache.brief_parts(processed_dir, codes, period, code_hash)
+    fingerprints = {code: brief_cache.combine_parts(parts[code]) for code in codes}
     if overview:
         fingerprints[OVERVIEW_KEY] = brief_cache.overview_fingerprint(
-            processed_dir, period, code_hash
+            processed_dir,
+            period,
+            brief_cache.hash_code([notebooks_dir / OVERVIEW_NOTEBOOK, *settings_file]),
         )
     cache_path = build / "cache.json"
     cache = brief_cache.read_cache(cache_path)
+    reasons = {  # why each brief would be rebuilt, for the run summary
+        key: brief_cache.changed_reason((cache.get(key) or {}).get("parts"), parts[key])
+        if key in parts
+        else "its inputs or code changed"
+        for key in fingerprints
+    }
     builder = remote or Builder(kernel_mode=kernel_mode, cwd=processed_dir.parent)
 
     jobs = []  # (key, notebook, parameters, html_path, notebook_path, title)
@@ -455,6 +463,8 @@ def _build_period(
         for key, result in results.items():
             if result.status == "built":
                 cache[key] = {"fingerprint": fingerprints[key], "html": result.html}
+                if key in parts:
+                    cache[key]["parts"] = parts[key]
             elif result.status == "failed":
                 cache.pop(key, None)
         brief_cache.write_cache(cache_path, cache)
@@ -541,6 +551,11 @@ def _build_period(
         "built": [r.commune_code for r in all_results if r.status == "built"],
         "cached": [r.commune_code for r in all_results if r.status == "cached"],
         "failed": {r.commune_code: r.error for r in failed},
+        "reasons": {
+            r.commune_code: "forced (--force)" if force else reasons[r.commune_code]
+            for r in all_results
+            if r.status == "built"
+        },
         "results": [asdict(r) for r in all_results],
         "seconds": round(time.perf_counter() - started, 2),
     }

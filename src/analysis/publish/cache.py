@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.publish import BRIEF_CODE
 from analysis.report import tables
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -45,9 +46,7 @@ def hash_groups(frame: pd.DataFrame, key: str) -> dict[str, str]:
     }
 
 
-# The code a brief runs: the report and publish layers, reference data and the shared helpers.
 # Changes to ingest/analyse reach briefs through the data they write, which is fingerprinted.
-BRIEF_CODE = ("report", "publish", "reference", "text.py", "errors.py", "paths.py", "__init__.py")
 
 
 def hash_code(extra_files: list[Path] = ()) -> str:
@@ -73,6 +72,44 @@ def brief_fingerprints(
     processed_dir: str | Path, codes: list[str], period: str, code_hash: str
 ) -> dict[str, str]:
     """One fingerprint per unit: the rows its brief reads, the district context, code and notebook."""
+    parts = brief_parts(processed_dir, codes, period, code_hash)
+    return {code: combine_parts(parts[code]) for code in codes}
+
+
+def combine_parts(parts: dict[str, str]) -> str:
+    """The fingerprint of a brief from its named parts."""
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+# what a changed part means, for the run summary ("09640 rebuilt: its dossiers changed")
+PART_REASONS = {
+    "code": "the code, a notebook or the settings changed",
+    "district": "the district context changed (medians, funnel, meetings, other units' online procedures)",
+    "sources": "its source exports changed",
+    "uncertainty": "its rank interval changed",
+    "indicators": "its indicators changed",
+    "monthly": "its monthly series changed",
+    "ranks": "its ranks changed",
+    "meeting_check": "its meeting mentions changed",
+    "officers": "its officers changed",
+    "dossiers": "its dossiers changed",
+}
+
+
+def changed_reason(old: dict | None, new: dict[str, str]) -> str:
+    """Why a brief is rebuilt, from the parts recorded last time and now."""
+    if not old:
+        return "not built before"
+    changed = [PART_REASONS.get(k, k) for k in new if old.get(k) != new[k]]
+    return "; ".join(changed) or "its page was missing or forced"
+
+
+def brief_parts(
+    processed_dir: str | Path, codes: list[str], period: str, code_hash: str
+) -> dict[str, dict[str, str]]:
+    """Per unit, the hash of each thing its brief reads (see PART_REASONS), so a rerun can say
+    what changed. A brief lists its own exports (provenance): their checksums are its own part,
+    so a replaced export rebuilds only the briefs of the units it covers."""
     end = tables.parse_period(period).end_time
     manifest = tables.read_json(processed_dir, "manifest.json")
     indicators = tables.read_table(processed_dir, "indicators_period.parquet")
@@ -91,11 +128,13 @@ def brief_fingerprints(
     # every brief also lists procedures taken online elsewhere and marks the meeting dates
     district_channels = tables.read_district_channels(processed_dir)
     meeting_dates = pd.DataFrame({"meeting_date": tables.read_meeting_dates(processed_dir)})
+    files = manifest.get("files", [])
+    # as report.provenance.select_raw_files: every non-dossier file, plus the unit's own exports
+    shared_files = [f for f in files if "dossier" not in str(f.get("kind", "dossier"))]
     shared = hashlib.sha256()
     for part in (
-        code_hash,
         json.dumps(
-            {"synthetic": manifest.get("synthetic"), "files": manifest.get("files", [])},
+            {"synthetic": manifest.get("synthetic"), "files": shared_files},
             sort_keys=True,
             default=str,
         ),
@@ -108,23 +147,36 @@ def brief_fingerprints(
         period,
     ):
         shared.update(part.encode())
-    uncertainty = tables.read_rank_uncertainty(processed_dir, period)
-    per_table = [
-        hash_groups(uncertainty if uncertainty is not None else indicators[:0], "commune_code"),
-        hash_groups(indicators, "commune_code"),
-        hash_groups(monthly, "commune_code"),
-        hash_groups(ranks, "commune_code"),
-        hash_groups(check, "commune_code"),
-        hash_groups(officers, "commune_code"),
-        hash_groups(dossiers, "commune_code"),
-    ]
-    base = shared.hexdigest()
-    return {
-        code: hashlib.sha256(
-            (base + code + "".join(t.get(code, "-") for t in per_table)).encode()
-        ).hexdigest()
-        for code in codes
+    by_path = {str(f.get("path")): f for f in files}
+    sources = {
+        str(code): sorted(set(group.dropna()))
+        for code, group in dossiers.groupby("commune_code", observed=True)["source_file"]
     }
+    uncertainty = tables.read_rank_uncertainty(processed_dir, period)
+    per_table = {
+        "uncertainty": hash_groups(
+            uncertainty if uncertainty is not None else indicators[:0], "commune_code"
+        ),
+        "indicators": hash_groups(indicators, "commune_code"),
+        "monthly": hash_groups(monthly, "commune_code"),
+        "ranks": hash_groups(ranks, "commune_code"),
+        "meeting_check": hash_groups(check, "commune_code"),
+        "officers": hash_groups(officers, "commune_code"),
+        "dossiers": hash_groups(dossiers, "commune_code"),
+    }
+    district = shared.hexdigest()
+    result = {}
+    for code in codes:
+        own = [by_path.get(str(p), {"path": str(p)}) for p in sources.get(code, [])]
+        result[code] = {
+            "code": code_hash,
+            "district": district,
+            "sources": hashlib.sha256(
+                json.dumps(own, sort_keys=True, default=str).encode()
+            ).hexdigest(),
+            **{name: table.get(code, "-") for name, table in per_table.items()},
+        }
+    return result
 
 
 def overview_fingerprint(processed_dir: str | Path, period: str, code_hash: str) -> str:

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
         f"{summary['period']}: {len(summary['built'])} built, {len(summary['cached'])} unchanged, "
         f"{len(summary['failed'])} failed in {summary['seconds']} s -> {summary['index']}"
     )
+    for code, reason in summary.get("reasons", {}).items():
+        print(f"rebuilt {code}: {reason}")
     for code, error in summary["failed"].items():
         print(f"failed {code}: {error}", file=sys.stderr)
     return 0 if summary["ok"] else 1
