@@ -67,16 +67,10 @@ def check_communes(communes: str, period: str | None, option: str = "--communes"
 
     Without a period only the form and the unit table as a whole are checked (the period is
     then found in the data, later)."""
-    text = str(communes).strip()
-    if text.lower() == "all":
+    checked = check_commune_codes(communes, option)
+    if checked == "all":
         return "all"
-    codes = [c.strip() for c in text.split(",") if c.strip()]
-    if not codes:
-        raise UserError(f"{option} is empty: give 'all' or codes like 09640,09625")
-    bad_form = [c for c in codes if not re.fullmatch(r"\d{4,5}", c)]
-    if bad_form:
-        shown = ", ".join(repr(c[:12]) for c in bad_form[:3])
-        raise UserError(f"{option}: {shown} not a 5-digit commune code (like 09640)")
+    codes = checked.split(",")
     from analysis.reference.units import all_units
 
     units = all_units()
@@ -87,14 +81,14 @@ def check_communes(communes: str, period: str | None, option: str = "--communes"
         )
         units = units[valid]
     known = set(units["code"])
-    unknown = [c.zfill(5) for c in codes if c.zfill(5) not in known]
+    unknown = [c for c in codes if c not in known]
     if unknown:
         during = f" in {period}" if period else ""
         raise UserError(
             f"{option}: {', '.join(unknown[:5])} {'is not a unit' if len(unknown) == 1 else 'are not units'}"
             f" of huyện Ba Vì{during} (see reference/ba_vi_units_2021.csv)"
         )
-    return ",".join(c.zfill(5) for c in codes)
+    return checked
 
 
 def check_not_inside(folder: Path, raw: Path, option: str) -> None:

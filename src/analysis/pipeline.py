@@ -139,19 +139,11 @@ def clean_params(ctx: Context) -> dict:
 
 def run_clean(ctx: Context) -> None:
     from analysis.ingest.clean import clean_all
+    from analysis.ingest.manifest import describe_rows
 
     print(f"[clean] {ctx.clean_raw} -> {ctx.processed}", flush=True)
     manifest = clean_all(ctx.clean_raw, ctx.processed, meetings_dirs=ctx.meetings_dirs)
-    exports = [f for f in manifest.get("files", []) if f.get("kind") == "dossiers"]
-    totals = {
-        key: sum(f.get(key, 0) for f in exports)
-        for key in ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
-    }
-    print(
-        f"[clean] {len(exports)} dossier export(s): {totals['rows_read']} rows read = "
-        f"{totals['rows_clean']} clean + {totals['rows_quarantined']} quarantined + "
-        f"{totals['rows_duplicate']} duplicate + {totals['rows_skipped']} blank/total rows"
-    )
+    print(f"[clean] {describe_rows(manifest)}")
 
 
 def _manifest_files(folder: Path, name: str, key: str) -> list[Path]:

@@ -52,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
     """Clean and print one line per output plus the reconciliation totals."""
     from analysis.ingest.clean import clean_all
     from analysis.ingest.dates import PLAUSIBLE_DATES_ENV
+    from analysis.ingest.manifest import describe_rows
 
     if args.plausible_dates:  # read where the dates are checked, in every worker thread
         os.environ[PLAUSIBLE_DATES_ENV] = args.plausible_dates
@@ -62,14 +63,7 @@ def run(args: argparse.Namespace) -> int:
         secret_path=args.secret,
         saturday_counts=args.saturday_counts,
     )
-    totals = {
-        k: sum(f[k] for f in manifest["files"])
-        for k in ("rows_read", "rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
-    }
-    print(
-        f"cleaned {len(manifest['files'])} files into {args.out}: "
-        + ", ".join(f"{k}={v}" for k, v in totals.items())
-    )
+    print(f"cleaned into {args.out}: {describe_rows(manifest)}")
     for name, info in manifest["outputs"].items():
         print(f"  {name}: {info['rows']} rows")
     if manifest.get("meeting_mentions") not in ("ok", "no meeting reports found"):

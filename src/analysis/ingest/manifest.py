@@ -110,3 +110,19 @@ def write_manifest(manifest: dict, path: Path) -> None:
     path.write_text(
         json.dumps(manifest, ensure_ascii=False, indent=2, default=str) + "\n", encoding="utf-8"
     )
+
+
+def describe_rows(manifest: dict) -> str:
+    """One line that reconciles the dossier rows and says how many exports were reused.
+
+    Shared by `clean` and `run` so both print the same accounting."""
+    exports = [f for f in manifest.get("files", []) if f.get("kind") == "dossiers"]
+    totals = {key: sum(f.get(key, 0) for f in exports) for key in ("rows_read", *COUNT_FIELDS)}
+    reused = manifest.get("exports_reused", 0)
+    return (
+        f"{len(exports)} dossier export(s) ({reused} reused from the last run, "
+        f"{manifest.get('exports_reprocessed', len(exports))} cleaned now): "
+        f"{totals['rows_read']} rows read = {totals['rows_clean']} clean + "
+        f"{totals['rows_quarantined']} quarantined + {totals['rows_duplicate']} duplicate + "
+        f"{totals['rows_skipped']} blank/total rows"
+    )
