@@ -410,6 +410,20 @@ class TestIndexDashboard:
         assert "Quý IV/2021" in page and "Chưa có khoảng bất định" in page
         assert "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
+    def test_the_maps_take_titled_names_and_refuse_the_units_of_another_period(self):
+        # the batch names rows as the briefs do ("Xã Phong Vân", "Thị trấn Tây Đằng")
+        from analysis.reference.units import units_2021
+
+        rows = self.rows()
+        units = units_2021()
+        rows["commune_name"] = (units["unit_type"] + " " + units["name"]).to_numpy()
+        page = render_index("2021-Q4", rows, None, synthetic=False)
+        assert page.count('<g class="tile"') == 62 and "tile-map-missing" not in page
+        # after 1/7/2025 code 09619 is xã Quảng Oai, not the grid's Tây Đằng: no map, one line
+        later = rows.head(1).assign(commune_name="Xã Quảng Oai")
+        page = render_index("2025-Q4", later, None, synthetic=False)
+        assert '<g class="tile"' not in page and page.count("tile-map-missing") == 2
+
     def test_the_index_shows_uncertainty_when_the_analysis_provides_it(self):
         rows = self.rows()
         uncertainty = pd.DataFrame(

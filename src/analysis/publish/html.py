@@ -143,10 +143,15 @@ def colour_bins(values: pd.Series, colours: tuple[str, ...]) -> tuple[list[float
 
 
 def _on_grid(rows: pd.DataFrame, grid: pd.DataFrame) -> bool:
-    """True when the rows' units are the grid's (same code and name for each named row)."""
+    """True when the rows' units are the grid's: each named row's code is on the grid and its
+    name ends with the grid's name ("Xã Phong Vân" is "Phong Vân"; 09619 named "Xã Quảng Oai"
+    after 1/7/2025 is not the grid's Tây Đằng)."""
     named = rows.dropna(subset=["commune_name"])
     names = dict(zip(grid["code"], grid["name"]))
-    return all(names.get(c) == n for c, n in zip(named["commune_code"], named["commune_name"]))
+    return all(
+        c in names and str(n).casefold().endswith(names[c].casefold())
+        for c, n in zip(named["commune_code"], named["commune_name"])
+    )
 
 
 def render_tile_map(
