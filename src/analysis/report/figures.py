@@ -300,7 +300,7 @@ def plot_online_share_by_month(
 ) -> Figure:
     """Online share month by month (mức độ 3 and 4 separately when known), meeting dates marked."""
     with matplotlib.rc_context(STYLE):
-        figure = new_figure(height=3.2)
+        figure = new_figure(height=3.8)
         ax = figure.add_subplot()
         months = pd.to_datetime(commune["period_start"])
         labels = month_labels(months)
@@ -320,24 +320,39 @@ def plot_online_share_by_month(
             ax.plot(
                 x, shares.reindex(months).to_numpy(), marker=".", color=MUTED, label="Toàn huyện"
             )
-        for day in meeting_dates:
-            day = pd.Timestamp(day)
+        last_at, last_row = -np.inf, 1
+        for day in sorted(pd.Timestamp(d) for d in meeting_dates):
             where = [i for i, m in enumerate(months) if m.year == day.year and m.month == day.month]
-            if where:
-                ax.axvline(where[0], color="black", lw=0.8, ls=":")
-                ax.annotate(
-                    f"Họp {day:%d/%m}",
-                    (where[0], 1.0),
-                    xycoords=("data", "axes fraction"),
-                    fontsize=SMALL,
-                    ha="left",
-                    va="top",
-                )
+            if not where:
+                continue
+            # the line stands at the meeting's day inside its month's slot; labels sit in a band
+            # above the data, a second row down when the previous meeting is too close to print
+            at = where[0] - 0.5 + (day.day - 0.5) / day.days_in_month
+            row = 1 if last_row == 0 and at - last_at < 1.6 else 0
+            last_at, last_row = at, row
+            ax.axvline(at, color="black", lw=0.8, ls=":")
+            ax.annotate(
+                f"Họp {day:%d/%m}",
+                (at, 0.99 - 0.09 * row),
+                xycoords=("data", "axes fraction"),
+                fontsize=SMALL,
+                ha="center",
+                va="top",
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.5},
+            )
         ax.set_xticks(x, labels)
         percent_axis(ax.yaxis)
-        ax.set_ylim(bottom=0)
+        highest = np.nanmax(
+            [
+                commune["online_share"].max(),
+                *([0] if district.empty else [district["online_share"].max()]),
+            ]
+        )
+        ax.set_ylim(0, max(float(highest), 0.05) * 1.35)  # a band above the data for meeting labels
         ax.tick_params(axis="x", labelrotation=45, labelsize=SMALL)
         ax.set_ylabel("Tỷ lệ hồ sơ trực tuyến")
         ax.set_title("Tỷ lệ hồ sơ nộp trực tuyến theo tháng")
-        ax.legend(fontsize=SMALL, frameon=False, loc="upper left", bbox_to_anchor=(0, 0.9))
+        ax.legend(
+            fontsize=SMALL, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.3), ncol=2
+        )
     return figure
