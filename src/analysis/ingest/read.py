@@ -605,9 +605,9 @@ def classify_noise_rows(
     few = n_filled.between(1, 3)  # lone labels are noise already; a total row is told apart
     footer = np.zeros(len(cells), dtype=bool)  # total and signature rows: where a footer starts
     if few.any():
-        # rows with 1-3 filled cells are rare (totals, labels): a per-row scan is fine here
-        first_text = filter_rows(cells, few.to_numpy()).astype("object").apply(_first_text, axis=1)
-        total = first_text.map(_fold_head).str.match(_TOTAL_ROW.pattern).to_numpy()
+        # rows with 1-3 filled cells are rare (totals, labels)
+        total = _first_texts(filter_rows(cells, few.to_numpy())).map(_fold_head)
+        total = total.str.match(_TOTAL_ROW.pattern).fillna(False).to_numpy(dtype=bool)
         noise.loc[few] = noise[few].to_numpy() | total
         footer[few.to_numpy()] = total
     digits: dict[str, np.ndarray] = {}  # has_digit per key column, computed once
@@ -688,18 +688,6 @@ def _first_texts(cells: pd.DataFrame) -> pd.Series:
         if take.any():
             first[take] = pd.array(as_arrow_strings(values[take]), dtype=STRING)
     return first.fillna("")
-
-
-def _first_text(row: pd.Series) -> str:
-    for value in row:
-        if (
-            value is not None
-            and not (isinstance(value, float) and value != value)
-            and value is not pd.NA
-            and str(value).strip()
-        ):
-            return str(value)
-    return ""
 
 
 def _fold_head(value: str) -> str:
