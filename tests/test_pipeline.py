@@ -104,3 +104,17 @@ def test_demo_data_stamped_before_step_stamps_is_kept(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "[demo-data] up to date" in result.stdout
     assert (demo / "dossiers" / "x.csv").read_text() == "kept"
+
+
+def test_the_briefs_summary_names_each_reason_once():
+    from analysis.pipeline import describe_rebuilt
+
+    codes = [f"096{n}" for n in range(19, 50, 3)]  # 11 units
+    reasons = dict.fromkeys(codes, "not built before") | {"district": "its inputs or code changed"}
+    line = describe_rebuilt([*codes, "district"], [], reasons)
+    assert line == (
+        "0 reused; 11 rebuilt (not built before): 09619, 09622, 09625, 09628, 09631, …; "
+        "overview rebuilt: its inputs or code changed"
+    )
+    line = describe_rebuilt(["09619"], ["09625"], {"09619": "its source exports changed"})
+    assert line == "1 reused; 09619 rebuilt: its source exports changed"

@@ -218,6 +218,23 @@ def briefs_code(ctx: Context) -> list[Path]:
     return files
 
 
+def describe_rebuilt(built: list[str], cached: list[str], reasons: dict[str, str]) -> str:
+    """'30 reused; 09619 rebuilt: its source exports changed', with the pages that share a
+    reason named once ('31 rebuilt (not built before): 09619, 09625, …')."""
+    names = {"district": "overview"}  # batch.OVERVIEW_KEY
+    by_reason: dict[str, list[str]] = {}
+    for key in built:
+        by_reason.setdefault(reasons.get(key, "built"), []).append(names.get(key, key))
+    parts = [f"{len(cached)} reused"]
+    for reason, keys in by_reason.items():
+        if len(keys) == 1:
+            parts.append(f"{keys[0]} rebuilt: {reason}")
+        else:
+            shown = ", ".join(keys[:5]) + (", …" if len(keys) > 5 else "")
+            parts.append(f"{len(keys)} rebuilt ({reason}): {shown}")
+    return "; ".join(parts)
+
+
 def run_briefs(ctx: Context) -> bool:
     from analysis.arguments import check_communes
     from analysis.publish.batch import build_briefs
@@ -235,9 +252,7 @@ def run_briefs(ctx: Context) -> bool:
     summary = ctx.summary
     built, cached = summary.get("built", []), summary.get("cached", [])
     reasons = summary.get("reasons", {})
-    names = {"district": "overview"}  # batch.OVERVIEW_KEY
-    rebuilt = "; ".join(f"{names.get(k, k)} rebuilt: {reasons.get(k, 'built')}" for k in built)
-    print(f"[briefs] {len(cached)} reused" + (f"; {rebuilt}" if rebuilt else ""))
+    print(f"[briefs] {describe_rebuilt(built, cached, reasons)}")
     if summary.get("index"):
         print(f"[briefs] open {summary['index']}")
     return not summary.get("failed")  # failed units: no stamp, the next run retries them
