@@ -28,7 +28,7 @@ from IPython.display import Markdown, display
 from analysis.report import figures, narrative, tables
 from analysis.report.labels import label_columns, label_convention
 
-manifest = tables.read_json(processed_dir, "manifest.json")
+manifest = tables.read_raw_manifest(processed_dir)
 dossiers = tables.read_table(processed_dir, "dossiers.parquet")
 indicators = tables.read_table(processed_dir, "indicators_period.parquet")
 monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")

@@ -38,7 +38,7 @@ from analysis.report.labels import (
 )
 from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
 
-manifest = tables.read_json(processed_dir, "manifest.json")
+manifest = tables.read_raw_manifest(processed_dir)
 figures.mark_synthetic(is_synthetic(manifest))
 indicators = tables.select_period(
     tables.read_table(processed_dir, "indicators_period.parquet"), period

@@ -40,7 +40,7 @@ from analysis.report.frame import describe_unit_context
 from analysis.report.labels import label_columns, label_convention, label_period
 from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
 
-manifest = tables.read_json(processed_dir, "manifest.json")
+manifest = tables.read_raw_manifest(processed_dir)
 figures.mark_synthetic(is_synthetic(manifest))
 indicators = tables.read_table(processed_dir, "indicators_period.parquet")
 row = tables.require_commune(indicators, commune_code, period)

@@ -10,10 +10,11 @@ import pandas as pd
 import pytest
 
 from analysis.ingest import columns as cols
-from analysis.ingest.clean import DOSSIER_COLUMNS, MENTION_COLUMNS
+from analysis.ingest.clean import DOSSIER_COLUMNS
 from analysis.ingest.officers import OFFICER_COLUMNS
 from analysis.ingest.quarantine import PERSONAL_RAW, QUARANTINE_COLUMNS, RAW_PREFIX
 from analysis.ingest.register import MEETING_COLUMNS
+from analysis.meetings.extract import MENTION_COLUMNS
 
 DICTIONARY = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
 
@@ -76,15 +77,38 @@ def test_written_outputs_match_the_dictionary(tmp_path):
     assert list(on_disk) == documented("manifest.json")[: len(on_disk)] == list(manifest)
     entry_keys = documented("manifest.json")[len(on_disk) :]
     assert all(list(f) == entry_keys for f in on_disk["files"])
+    meetings = json.loads((tmp_path / "out" / "meetings_manifest.json").read_text("utf-8"))
+    assert list(meetings) == documented("meetings_manifest.json")
 
 
-def test_column_tables_are_generated_from_the_contract():
-    """The dictionary's column tables are exactly what the contract renders (docs follow code)."""
-    from analysis.ingest import contract
+def test_generated_parts_are_what_the_code_renders():
+    """Column tables (contract), quarantine reasons (rules) and manifest keys (manifest) are
+    exactly the generated text: `python -m analysis.ingest.dictionary` after a change."""
+    from analysis.ingest import contract, dictionary
 
     text = DICTIONARY.read_text(encoding="utf-8")
     for table in contract.TABLES.values():
         assert contract.documented_table(text, table.file) == contract.render(table), table.file
+    for name, render in dictionary.GENERATED.items():
+        assert dictionary.documented_block(text, name) == render(), name
+    assert dictionary.generate(text) == text
+
+
+def test_every_dossier_rule_is_listed_in_order_with_its_reason():
+    from analysis.ingest import dictionary, rules
+
+    listed = re.findall(r"^\| (\d+) \| `(\w+)` \| (.+) \|$", dictionary.render_reasons(), re.M)
+    assert [name for _, name, _ in listed] == [r.name for r in rules.DOSSIER_RULES]
+    assert listed[0][2] == "missing dossier id"
+
+
+def test_a_rule_worded_per_row_needs_its_wording(monkeypatch):
+    from analysis.ingest import dictionary, rules
+
+    rule = rules.Rule("postal_late", lambda ctx: ctx.frame["channel"].isna(), lambda c, r: r)
+    monkeypatch.setattr(rules, "DOSSIER_RULES", [*rules.DOSSIER_RULES, rule])
+    with pytest.raises(KeyError, match="postal_late"):
+        dictionary.render_reasons()
 
 
 def test_the_writer_refuses_a_table_off_its_contract():

@@ -43,16 +43,27 @@ class TestFindExports:
 def test_without_exports_the_synthetic_data_is_generated_and_cleaned(tmp_path):
     raw, processed = tmp_path / "raw", tmp_path / "processed"
     shutil.copytree(SEED_REPORTS, raw / "meetings")
-    result = _run(
-        "--raw", str(raw), "--processed", str(processed), "--scale", "0.03", "--until", "clean"
-    )
+    args = ["--raw", str(raw), "--processed", str(processed), "--scale", "0.03"]
+    result = _run(*args, "--until", "meetings")
     assert result.returncode == 0, result.stderr
     assert "generating synthetic data" in result.stdout
+    assert "[meetings] runs" in result.stdout and "[analyse]" not in result.stdout
     manifest = json.loads((processed / "manifest.json").read_text())
     assert manifest["synthetic"] is True
+    assert {f["kind"] for f in manifest["files"]} == {"dossiers", "officers"}  # no meeting file
+    meetings = json.loads((processed / "meetings_manifest.json").read_text())
+    assert meetings["synthetic"] is True
+    assert {f["kind"] for f in meetings["files"]} == {"meeting_register", "meeting_report"}
     mentions = pd.read_parquet(processed / "meeting_mentions.parquet")
     assert len(mentions) == 17  # the real seed report is cleaned beside the synthetic register
     assert (raw / "demo" / "truth.json").exists()
+    # a meeting report removed: the meetings step reruns on its own, clean is reused
+    next(iter((raw / "meetings").glob("*.txt"))).unlink()
+    result = _run(*args, "--until", "meetings")
+    assert result.returncode == 0, result.stderr
+    assert "[clean] up to date" in result.stdout
+    assert "[meetings] runs: input removed" in result.stdout
+    assert len(pd.read_parquet(processed / "meeting_mentions.parquet")) < 17
 
 
 def test_real_exports_win_over_the_synthetic_data(tmp_path):

@@ -122,17 +122,21 @@ def pages(root: Path, name: str = "") -> dict[str, str]:
 def test_reruns_do_exactly_the_work_their_changes_need(project):
     root = project
     cold = run(root)
-    assert cold.count("runs: no record of an earlier run") == 3, cold  # clean, analyse, briefs
+    assert cold.count("runs: no record of an earlier run") == 4, cold  # + meetings, analyse, briefs
     code = {
         step: "\n".join(json.loads(stamp.read_text())["code"])
         for step, stamp in (
             ("clean", root / "processed" / ".steps" / "clean.json"),
+            ("meetings", root / "processed" / ".steps" / "meetings.json"),
             ("analyse", root / "processed" / ".steps" / "analyse.json"),
             ("briefs", root / "reports" / ".build" / ".steps" / "briefs.json"),
         )
     }
     for layer in ("analysis/report/", "analysis/publish/"):  # not the code of clean or analyse
         assert layer not in code["clean"] and layer not in code["analyse"]
+        assert layer not in code["meetings"]
+    assert "analysis/meetings/" not in code["clean"]  # meeting extraction is its own step
+    assert "analysis/meetings/step.py" in code["meetings"]
     assert "analysis/report/labels.py" in code["briefs"] and "analysis/ingest/" in code["clean"]
     outputs = [root / "processed", root / "reports"]
     before = snapshot(*outputs)
@@ -149,6 +153,7 @@ def test_reruns_do_exactly_the_work_their_changes_need(project):
     own.write_text(text.replace(phone, phone[::-1], 1), encoding="utf-8-sig")
     again = run(root)
     assert "[clean] runs: input changed: raw/dossiers/xuat_hs_cum01_09619_" in again, again
+    assert "[meetings] up to date" in again, again
     assert built(root) == ["09619", "district"], again
     assert "1 reused; 09619 rebuilt: its source exports changed" in again
     after = snapshot(*outputs)

@@ -19,6 +19,10 @@ COMMANDS = {
         "analysis.ingest.cli",
         "raw exports, rosters and meeting files -> validated Parquet + quarantine",
     ),
+    "meetings": (
+        "analysis.meetings.step_cli",
+        "meeting registers and reports -> meetings and per-commune mentions (after clean)",
+    ),
     "analyse": (
         "analysis.analyse.cli",
         "indicators, models and risk-adjusted late rates from processed data",
@@ -31,7 +35,10 @@ COMMANDS = {
         "analysis.publish.cli",
         "run the notebooks per commune with papermill and publish HTML briefs",
     ),
-    "run": ("analysis.pipeline", "the whole job: demo data if needed, clean, analyse, briefs"),
+    "run": (
+        "analysis.pipeline",
+        "the whole job: demo data if needed, clean, meetings, analyse, briefs",
+    ),
 }
 
 

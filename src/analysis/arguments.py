@@ -210,8 +210,10 @@ def validate_arguments(command: str, args) -> None:
         check_not_inside(args.out, args.raw, "--out")
         check_writable(args.out, "--out")
         if Path(args.raw).is_dir():
-            meetings = args.meetings or [Path(args.raw) / "meetings"]
-            check_raw(Path(args.raw), [Path(args.raw) / "officers", *map(Path, meetings)])
+            check_raw(Path(args.raw), [Path(args.raw) / "officers"])
+    elif command == "meetings":
+        check_not_inside(args.out, args.raw, "--out")
+        check_writable(args.out, "--out")
     elif command == "run":
         check_not_inside(args.processed, args.raw, "--processed")
         check_not_inside(args.out, args.raw, "--out")

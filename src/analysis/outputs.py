@@ -164,17 +164,20 @@ def verify_processed_set(
 ) -> None:
     """Refuse (exit 2) a processed folder whose files do not come from one generation.
 
-    Checks the clean outputs (all, or `clean_files`) against manifest.json, and with `analysis`
+    Checks the clean and meetings outputs (all, or `clean_files`) against manifest.json and
+    meetings_manifest.json, and with `analysis`
     the analysis tables against analysis_manifest.json and that the analysis was made from the
     clean generation now in the folder. Call it under a shared (or exclusive) folder lock.
     """
     folder = Path(folder)
     manifest = read_manifest(folder, "manifest.json", "clean")
-    if manifest is not None:
-        sums = output_checksums(manifest)
-        if clean_files is not None:
-            sums = {name: sha for name, sha in sums.items() if name in clean_files}
-        verify_files(folder, sums, "manifest.json", "clean")
+    for name, step in (("manifest.json", "clean"), ("meetings_manifest.json", "meetings")):
+        written = manifest if step == "clean" else read_manifest(folder, name, step)
+        if written is not None:
+            sums = output_checksums(written)
+            if clean_files is not None:
+                sums = {n: sha for n, sha in sums.items() if n in clean_files}
+            verify_files(folder, sums, name, step)
     if not analysis:
         return
     analysed = read_manifest(folder, "analysis_manifest.json", "analyse")

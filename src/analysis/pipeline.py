@@ -1,4 +1,5 @@
-"""The whole job (`make briefs`): demo data if `data/raw` holds no exports, clean, analyse, briefs.
+"""The whole job (`make briefs`): demo data if `data/raw` holds no exports, clean, meetings,
+analyse, briefs.
 
 Real exports in `data/raw/dossiers/` always win: the synthetic dataset is generated into
 `data/raw/demo/` only when there are none, and the briefs then carry a "DỮ LIỆU MÔ PHỎNG"
@@ -12,8 +13,10 @@ Steps, in order, and the files each one owns (writes; no other step writes them)
 
   demo-data  <raw>/demo/** (only without real exports)       stamp <raw>/demo/.steps/
   clean      <processed>/manifest.json and the files it lists  stamp <processed>/.steps/clean.json
-             (dossiers, officers, meetings, meeting_mentions, quarantine; meeting reports are
-             extracted inside clean, by analysis.ingest)
+             (dossiers, officers, quarantine; analysis.ingest)
+  meetings   <processed>/meetings_manifest.json and the files it lists
+             (meetings, meeting_mentions, meetings_quarantine; analysis.meetings.step)
+                                                              stamp <processed>/.steps/meetings.json
   analyse    <processed>/analysis_manifest.json and the tables it lists
                                                               stamp <processed>/.steps/analyse.json
   briefs     <out>/<period>/*.html, <out>/.build/<period>/    stamp <out>/.build/.steps/briefs.json
@@ -123,26 +126,30 @@ def run_demo(ctx: Context) -> None:
 # ---------------------------------------------------------------- clean
 
 
+def raw_files(raw: Path, meetings_dirs: list[Path]) -> list[Path]:
+    """Every visible file of the raw folder outside the meeting folders (a superset of what
+    clean reads: a note added beside the exports reruns clean, never the reverse; a new meeting
+    report reruns only the meetings step)."""
+    return steps.list_files([raw], skip_dirs=tuple(meetings_dirs))
+
+
 def clean_inputs(ctx: Context) -> list[Path]:
-    """Every visible file of the raw folder and the meeting folders (a superset of what clean
-    reads: a note added beside the exports reruns clean, never the reverse)."""
-    return steps.list_files([ctx.raw, *ctx.meetings_dirs])
+    return raw_files(ctx.raw, ctx.meetings_dirs)
 
 
 def clean_params(ctx: Context) -> dict:
     return {
         "raw": str(ctx.clean_raw.resolve()),
-        "meetings_dirs": [str(d.resolve()) for d in ctx.meetings_dirs],
         "plausible_dates": os.environ.get("ANALYSIS_PLAUSIBLE_DATES", ""),
     }
 
 
 def run_clean(ctx: Context) -> None:
-    from analysis.ingest.clean import clean_all
+    from analysis.ingest.clean import clean_exports
     from analysis.ingest.manifest import describe_rows
 
     print(f"[clean] {ctx.clean_raw} -> {ctx.processed}", flush=True)
-    manifest = clean_all(ctx.clean_raw, ctx.processed, meetings_dirs=ctx.meetings_dirs)
+    manifest = clean_exports(ctx.clean_raw, ctx.processed)
     print(f"[clean] {describe_rows(manifest)}")
 
 
@@ -158,6 +165,34 @@ def _manifest_files(folder: Path, name: str, key: str) -> list[Path]:
 
 def clean_outputs(ctx: Context) -> list[Path]:
     return _manifest_files(ctx.processed, "manifest.json", "outputs")
+
+
+# ---------------------------------------------------------------- meetings
+
+
+def meetings_inputs(ctx: Context) -> list[Path]:
+    """The meeting folders' files, and the demo marker (it sets the manifest's `synthetic`)."""
+    marker = ctx.clean_raw / "DEMO_DATA.md"
+    return steps.list_files(ctx.meetings_dirs) + ([marker] if marker.exists() else [])
+
+
+def meetings_params(ctx: Context) -> dict:
+    return {
+        "raw": str(ctx.clean_raw.resolve()),
+        "meetings_dirs": [str(d.resolve()) for d in ctx.meetings_dirs],
+    }
+
+
+def run_meetings(ctx: Context) -> None:
+    from analysis.meetings.step import describe_meetings, extract_meetings
+
+    print(f"[meetings] {', '.join(map(str, ctx.meetings_dirs))} -> {ctx.processed}", flush=True)
+    manifest = extract_meetings(ctx.clean_raw, ctx.processed, meetings_dirs=ctx.meetings_dirs)
+    print(f"[meetings] {describe_meetings(manifest)}")
+
+
+def meetings_outputs(ctx: Context) -> list[Path]:
+    return _manifest_files(ctx.processed, "meetings_manifest.json", "outputs")
 
 
 # ---------------------------------------------------------------- analyse
@@ -284,9 +319,17 @@ STEPS: tuple[Step, ...] = (
         stamp=lambda ctx: steps.stamp_path(ctx.processed, "clean"),
     ),
     Step(
+        "meetings",
+        run_meetings,
+        inputs=meetings_inputs,
+        params=meetings_params,
+        outputs=meetings_outputs,
+        stamp=lambda ctx: steps.stamp_path(ctx.processed, "meetings"),
+    ),
+    Step(
         "analyse",
         run_analyse,
-        inputs=clean_outputs,
+        inputs=lambda ctx: clean_outputs(ctx) + meetings_outputs(ctx),
         params=analyse_params,
         outputs=analyse_outputs,
         stamp=lambda ctx: steps.stamp_path(ctx.processed, "analyse"),
@@ -397,7 +440,7 @@ def checked_before(raw: Path, processed: Path) -> list[Path] | None:
     stamp = steps.read_stamp(steps.stamp_path(processed, "clean"))
     if not stamp or stamp.get("params", {}).get("raw") != str(raw.resolve()):
         return None
-    files = steps.list_files([raw, raw / "meetings"])
+    files = raw_files(raw, [raw / "meetings"])
     recorded = stamp.get("inputs", {})
     hasher = steps.Hasher(stamp.get("stat"))
     if set(map(steps.file_key, files)) != set(recorded):

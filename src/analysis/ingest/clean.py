@@ -1,6 +1,8 @@
-"""`clean`: raw exports, rosters and meeting files -> validated, pseudonymous Parquet + quarantine.
+"""`clean`: raw exports and rosters -> validated, pseudonymous Parquet + quarantine.
 
-# Load inputs: every dossier export, roster and meeting file under the raw folder.
+Meeting registers and reports are the next step's (analysis.meetings.step).
+
+# Load inputs: every dossier export and roster under the raw folder.
 # Process data: header mapping, dates, units by period, rules, duplicates, reconciliation.
 # Save outputs: staged in a temporary folder, checked, then moved into place with the manifest.
 """
@@ -20,8 +22,6 @@ from analysis.errors import UserError
 from analysis.ingest import columns as cols
 from analysis.ingest.contract import (
     DOSSIERS,
-    MEETING_MENTIONS,
-    MEETINGS,
     OFFICERS,
     validate,
 )
@@ -63,7 +63,6 @@ from analysis.ingest.officers import OFFICER_COLUMNS, build_officers
 from analysis.ingest.privacy import load_secret, pseudonymize_officers
 from analysis.ingest.quarantine import build_quarantine_rows, write_quarantine
 from analysis.ingest.read import RawTable, classify_noise_rows, read_table
-from analysis.ingest.register import MEETING_COLUMNS, build_meetings
 from analysis.ingest.rows import (
     TABLE_SUFFIXES,
     clean_rows,
@@ -92,7 +91,6 @@ from analysis.ingest.vector import (
     map_distinct,
     rows_containing,
 )
-from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
 from analysis.outputs import checksum_files, clear_leftovers, folder_lock, new_generation
 from analysis.privacy import rows_with_personal_data, scrub_values
 from analysis.provenance import code_version, file_sha256
@@ -419,70 +417,6 @@ def finalize_dossiers(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def extract_mentions(
-    report_files: list[Path], roots: list[Path]
-) -> tuple[pd.DataFrame | None, pd.DataFrame, str]:
-    """Meeting reports -> (report meetings, mentions, status) via analysis.meetings.extract."""
-    empty = pd.DataFrame({c: pd.Series(dtype="string") for c in MENTION_COLUMNS})
-    if not report_files:
-        return None, empty, "no meeting reports found"
-    parts = []
-    for path in report_files:  # one at a time, so a failure names its file
-        try:
-            parts.append(extract_reports([path]))
-        except UserError:
-            raise
-        except Exception as error:  # noqa: BLE001 - any reader failure becomes one clear line
-            raise UserError(
-                f"{path.name}: cannot extract the meeting report ({type(error).__name__}: {error})"
-            ) from None
-    meetings = pd.concat([m for m, _ in parts], ignore_index=True)
-    mentions = pd.concat([x for _, x in parts], ignore_index=True)
-    names = {}
-    for p in report_files:
-        names[p.name] = relative_name(p, roots)
-        names[p.as_posix()] = relative_name(p, roots)
-    for frame in (meetings, mentions):
-        if len(frame):
-            frame["source_file"] = (
-                frame["source_file"]
-                .astype(str)
-                .map(lambda s: names.get(s, names.get(Path(s).name, s)))
-            )
-            frame["meeting_date"] = pd.to_datetime(frame["meeting_date"], errors="coerce").astype(
-                "datetime64[ns]"
-            )
-    mentions = mentions.reindex(
-        columns=MENTION_COLUMNS + [c for c in mentions.columns if c not in MENTION_COLUMNS]
-    )
-    return meetings, mentions, "ok"
-
-
-def link_report_meetings(
-    register: pd.DataFrame, reports: pd.DataFrame | None, mentions: pd.DataFrame
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """A report of a meeting in the register takes the register's meeting_id (same date, one meeting
-    that day); reports of meetings missing from the register are added to meetings.parquet."""
-    if reports is None or reports.empty:  # source_row nullable as declared (reports have none)
-        return register.assign(source_row=register["source_row"].astype("Int64")), mentions
-    per_day = register.dropna(subset=["meeting_date"]).groupby("meeting_date")["meeting_id"]
-    unique_day = per_day.first()[per_day.size() == 1]
-    new_id = reports["meeting_date"].map(unique_day)
-    id_map = dict(
-        zip(reports["meeting_id"], new_id.where(new_id.notna(), reports["meeting_id"]), strict=True)
-    )
-    mentions = mentions.copy()
-    if len(mentions):
-        mentions["meeting_id"] = mentions["meeting_id"].map(id_map).fillna(mentions["meeting_id"])
-    extra = reports[new_id.isna()].reindex(columns=MEETING_COLUMNS)
-    if register.empty or extra.empty:
-        meetings = (extra if register.empty else register).reset_index(drop=True)
-    else:
-        meetings = pd.concat([register, extra], ignore_index=True)
-    meetings["source_row"] = meetings["source_row"].astype("Int64")
-    return meetings, mentions
-
-
 def _keep(cache: ExportCache, path: Path, result: PreparedExport, digest) -> None:
     """Store one export's result under its checksum (a future while the file is still hashed)."""
     cache.store(path, digest if isinstance(digest, str) else digest.result(), result)
@@ -491,33 +425,38 @@ def _keep(cache: ExportCache, path: Path, result: PreparedExport, digest) -> Non
 def clean_all(
     raw_dir, out_dir, meetings_dirs=None, secret_path=None, saturday_counts: bool = False
 ) -> dict:
-    """Clean every raw file into out_dir (dossiers, officers, meetings, mentions, quarantine, manifest)."""
+    """`clean` and then the `meetings` step, as `run --until meetings` does; clean's manifest.
+
+    For callers that want every table from raw files in one call (tests, benchmarks, province);
+    the pipeline runs the two steps separately, each with its own stamp."""
+    from analysis.meetings.step import extract_meetings  # the step after this one
+
+    manifest = clean_exports(raw_dir, out_dir, secret_path, saturday_counts)
+    extract_meetings(raw_dir, out_dir, meetings_dirs)
+    return manifest
+
+
+def clean_exports(raw_dir, out_dir, secret_path=None, saturday_counts: bool = False) -> dict:
+    """Clean dossier exports and rosters into out_dir (dossiers, officers, quarantine, manifest)."""
     with cleaning_memory_pool():
-        return _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts)
+        return _clean_exports(raw_dir, out_dir, secret_path, saturday_counts)
 
 
-def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bool) -> dict:
+def _clean_exports(raw_dir, out_dir, secret_path, saturday_counts: bool) -> dict:
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not raw_dir.is_dir():
         raise UserError(f"{raw_dir}: raw folder not found")
-    meetings_dirs = [Path(d) for d in (meetings_dirs or [raw_dir / "meetings"])]
     dossier_files = list_files(raw_dir / "dossiers", TABLE_SUFFIXES)
     if not dossier_files:
         raise UserError(
             f"{raw_dir}: no dossier exports (.xlsx, .csv) found under {raw_dir / 'dossiers'}"
         )
     officer_files = list_files(raw_dir / "officers", TABLE_SUFFIXES)
-    register_files = [p for d in meetings_dirs for p in list_files(d, TABLE_SUFFIXES - {".txt"})]
-    report_files = [p for d in meetings_dirs for p in list_files(d, REPORT_SUFFIXES)]
-    roots = [raw_dir, *meetings_dirs, *[d.parent for d in meetings_dirs]]
+    roots = [raw_dir]
     secret = load_secret(secret_path)
 
     entries: dict[str, dict] = {}
-    for kind, paths in (
-        ("dossiers", dossier_files),
-        ("officers", officer_files),
-        ("meeting_register", register_files),
-    ):
+    for kind, paths in (("dossiers", dossier_files), ("officers", officer_files)):
         for path in paths:
             deferred = "" if kind == "dossiers" else None  # large: hashed while Parquet is written
             entries[relative_name(path, roots)] = file_entry(
@@ -545,40 +484,9 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
         OFFICER_COLUMNS,
         secret=secret,
     )
-    meetings, meeting_quarantine = clean_rows(
-        register_files,
-        roots,
-        "meeting_register",
-        cols.REGISTER_SYNONYMS,
-        cols.REGISTER_REQUIRED,
-        build_meetings,
-        entries,
-        MEETING_COLUMNS,
-    )
-    report_meetings, mentions, mentions_status = extract_mentions(report_files, roots)
-    for path in report_files:
-        rel = relative_name(path, roots)
-        entry = file_entry(path, rel, "meeting_report")
-        n = int((mentions["source_file"] == rel).sum()) if len(mentions) else 0
-        entry.update(rows_read=n, rows_clean=n)
-        entries[rel] = entry
-
-    meetings, mentions = link_report_meetings(meetings, report_meetings, mentions)
     officers = officers.sort_values(
         ["commune_code", "officer_id", "start_date", "source_file", "source_row"], kind="mergesort"
     ).reset_index(drop=True)
-    meetings = meetings.sort_values(
-        ["meeting_date", "source_file", "source_row"], kind="mergesort"
-    ).reset_index(drop=True)
-    mentions = (
-        mentions.sort_values(
-            ["meeting_date", "commune_code", "topic", "source_file"],
-            kind="mergesort",
-            na_position="last",
-        ).reset_index(drop=True)
-        if len(mentions)
-        else mentions
-    )
     files = sorted(entries.values(), key=lambda e: (e["kind"], e["path"]))
     check_reconciliation(files)
 
@@ -589,15 +497,12 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
         "saturday_counts": bool(saturday_counts),
         "files": files,
         "duplicates": duplicate_counts,
-        "meeting_mentions": mentions_status,
         # dossier exports whose own clean result was kept from an earlier run vs cleaned now
         "exports_reused": len(dossier_files) - len(fresh),
         "exports_reprocessed": len(fresh),
         "outputs": {},
     }
-    officers, meetings, mentions = (
-        scrub_free_text(text_columns_to_arrow(t)) for t in (officers, meetings, mentions)
-    )
+    officers = scrub_free_text(text_columns_to_arrow(officers))
     # one generation: under the folder's lock, leftovers of killed runs cleared, files staged and
     # checksummed, then moved in with the manifest last (analysis/outputs.py)
     with (
@@ -634,15 +539,11 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
             )
             for path, result in fresh
         ]
-        for table, name, contract in (
-            (officers.reindex(columns=OFFICER_COLUMNS), "officers.parquet", OFFICERS),
-            (meetings.reindex(columns=MEETING_COLUMNS), "meetings.parquet", MEETINGS),
-            (mentions, "meeting_mentions.parquet", MEETING_MENTIONS),
-        ):
-            write_parquet(validate(table, contract), staging / name)
-        n_quarantine = write_quarantine(
-            quarantine + officer_quarantine + meeting_quarantine, staging / "quarantine.csv"
+        write_parquet(
+            validate(officers.reindex(columns=OFFICER_COLUMNS), OFFICERS),
+            staging / "officers.parquet",
         )
+        n_quarantine = write_quarantine(quarantine + officer_quarantine, staging / "quarantine.csv")
         for entry, digest in hashing:
             entry["sha256"] = digest.result()
         for kept in storing:
@@ -652,8 +553,6 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
         rows = {
             "dossiers.parquet": len(dossiers),
             "officers.parquet": len(officers),
-            "meetings.parquet": len(meetings),
-            "meeting_mentions.parquet": len(mentions),
             "quarantine.csv": n_quarantine,
         }
         sums = checksum_files(staging, rows)

@@ -1,15 +1,14 @@
-"""Clean raw exports, officer rosters and meeting files into validated Parquet + quarantine.
+"""Clean raw exports and officer rosters into validated Parquet + quarantine.
 
-Reads RAW/dossiers/**, RAW/officers/** and the meeting folders (registers .csv/.xlsx, reports
-.txt/.docx); writes dossiers.parquet, officers.parquet, meetings.parquet,
-meeting_mentions.parquet, quarantine.csv and manifest.json into OUT, all at once.
+Reads RAW/dossiers/** and RAW/officers/**; writes dossiers.parquet, officers.parquet,
+quarantine.csv and manifest.json into OUT, all at once. Meeting files are the next step's
+(`python -m analysis meetings`).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
 from analysis.paths import PROCESSED_DIR, RAW_DIR
@@ -20,13 +19,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--raw", type=Path, default=RAW_DIR, help="raw folder (default: data/raw)")
     parser.add_argument(
         "--out", type=Path, default=PROCESSED_DIR, help="output folder (default: data/processed)"
-    )
-    parser.add_argument(
-        "--meetings",
-        type=Path,
-        nargs="+",
-        default=None,
-        help="meeting folders (default: RAW/meetings)",
     )
     parser.add_argument(
         "--secret",
@@ -50,22 +42,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Clean and print one line per output plus the reconciliation totals."""
-    from analysis.ingest.clean import clean_all
+    from analysis.ingest.clean import clean_exports
     from analysis.ingest.dates import PLAUSIBLE_DATES_ENV
     from analysis.ingest.manifest import describe_rows
 
     if args.plausible_dates:  # read where the dates are checked, in every worker thread
         os.environ[PLAUSIBLE_DATES_ENV] = args.plausible_dates
-    manifest = clean_all(
-        args.raw,
-        args.out,
-        meetings_dirs=args.meetings,
-        secret_path=args.secret,
-        saturday_counts=args.saturday_counts,
+    manifest = clean_exports(
+        args.raw, args.out, secret_path=args.secret, saturday_counts=args.saturday_counts
     )
     print(f"cleaned into {args.out}: {describe_rows(manifest)}")
     for name, info in manifest["outputs"].items():
         print(f"  {name}: {info['rows']} rows")
-    if manifest.get("meeting_mentions") not in ("ok", "no meeting reports found"):
-        print(f"  note: {manifest['meeting_mentions']}", file=sys.stderr)
     return 0

@@ -2,17 +2,16 @@
 
 `clean` validates each table against it before writing (`validate`), readers may trust it, and
 the column tables of `docs/data_dictionary.md` are generated from it (`render`;
-`python -m analysis.ingest.contract` rewrites them, `tests/test_ingest_dictionary.py` checks
+`python -m analysis.ingest.dictionary` rewrites them, `tests/test_ingest_dictionary.py` checks
 that the file holds exactly the generated text).
 
 To add a column: add its `Column` here (in output order), write the code that fills it, and
-run `python -m analysis.ingest.contract` (see docs/architecture.md).
+run `python -m analysis.ingest.dictionary` (see docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -477,19 +476,3 @@ def documented_table(text: str, file: str) -> str:
     start = section.index("| column |")
     end = section.find("\n\n", start)
     return section[start : end + 1 if end >= 0 else len(section)]
-
-
-def write_dictionary(path: Path = DICTIONARY) -> bool:
-    """Rewrite the column tables in the dictionary from the contract; True when it changed."""
-    text = path.read_text(encoding="utf-8")
-    new = text
-    for table in TABLES.values():
-        new = new.replace(documented_table(new, table.file), render(table), 1)
-    if new != text:
-        path.write_text(new, encoding="utf-8")
-    return new != text
-
-
-if __name__ == "__main__":
-    print("rewritten" if write_dictionary() else "up to date", DICTIONARY)
-    sys.exit(0)

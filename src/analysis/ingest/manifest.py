@@ -14,6 +14,7 @@ import os
 import shutil
 import tempfile
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -25,6 +26,97 @@ from analysis.errors import UserError
 from analysis.provenance import file_sha256
 
 COUNT_FIELDS = ("rows_clean", "rows_quarantined", "rows_duplicate", "rows_skipped")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a manifest, as docs/data_dictionary.md shows it (analysis.ingest.dictionary)."""
+
+    name: str
+    type: str
+    meaning: str
+
+
+_OUTPUTS = Key(
+    "outputs",
+    "object",
+    '`{"<file>": {"rows": n, "sha256": "…"}}` for each output file; readers check the checksums '
+    "(`analysis/outputs.py`)",
+)
+_GENERATION = Key(
+    "generation",
+    "text",
+    "id of this run's output set (UTC time and a random suffix); `analysis_manifest.json` "
+    "records the one it was made from",
+)
+_HEAD = (
+    Key("synthetic", "bool", "true when the raw folder holds `DEMO_DATA.md` (generated data)"),
+    Key(
+        "created_at",
+        "text (ISO 8601, UTC)",
+        "when the run finished (the only time stamp; none inside Parquet)",
+    ),
+    Key(
+        "code_version",
+        "text",
+        "git commit of the code (`+dirty` if `src/` was modified), else the package version",
+    ),
+)
+# manifest.json (`clean`), in the order written
+CLEAN_MANIFEST = (
+    *_HEAD,
+    Key("saturday_counts", "bool", "whether computed appointments counted Saturdays"),
+    Key("files", "list", "one entry per source file (below)"),
+    Key(
+        "duplicates",
+        "object",
+        '`{"identical": n, "conflicting": m}`: dossier rows dropped by each duplicate rule',
+    ),
+    Key(
+        "exports_reused",
+        "int",
+        "dossier exports whose own clean result was kept from an earlier run (same bytes, code, "
+        "secret and settings; `.OUT-clean-cache/` beside OUT)",
+    ),
+    Key(
+        "exports_reprocessed",
+        "int",
+        "dossier exports read and cleaned in this run; rules across exports (learned deadlines, "
+        "duplicates, the ≥ 3 communes allow-list) always run on all of them",
+    ),
+    _OUTPUTS,
+    _GENERATION,
+)
+# meetings_manifest.json (the `meetings` step, analysis.meetings.step), in the order written
+MEETINGS_MANIFEST = (
+    *_HEAD,
+    Key("files", "list", "one entry per register and report (as in manifest.json)"),
+    Key("meeting_mentions", "text", "`ok`, `no meeting reports found`, or why mentions are empty"),
+    _OUTPUTS,
+    _GENERATION,
+)
+# each entry of `files`, in the order written (file_entry)
+FILE_ENTRY = (
+    Key("path", "text", "path relative to the raw (or meetings) folder"),
+    Key("sha256", "text", "checksum of the raw bytes"),
+    Key("kind", "text", "`dossiers` \\| `officers` \\| `meeting_register` \\| `meeting_report`"),
+    Key(
+        "rows_read",
+        "int",
+        "rows below the header row (every sheet with a header), blank and total rows included; "
+        "for reports, mentions extracted",
+    ),
+    Key("rows_clean", "int", "rows in the output table"),
+    Key(
+        "rows_quarantined", "int", "rows in quarantine.csv (meetings_quarantine.csv for registers)"
+    ),
+    Key("rows_duplicate", "int", "dossier rows dropped as duplicates"),
+    Key(
+        "rows_skipped",
+        "int",
+        'blank rows, lone labels, repeated header rows and total rows ("Tổng cộng: N hồ sơ")',
+    ),
+)
 
 
 def file_entry(path: Path, relative: str, kind: str, sha256: str | None = None) -> dict:
@@ -99,9 +191,7 @@ def staging_dir(out_dir: Path):
 def publish_outputs(staging: Path, out_dir: Path, names: list[str]) -> None:
     """Move the staged files into out_dir (each an atomic rename on the same file system); manifest last."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    ordered = [n for n in names if n != "manifest.json"] + [
-        n for n in names if n == "manifest.json"
-    ]
+    ordered = sorted(names, key=lambda n: n.endswith("manifest.json"))  # stable: manifests last
     for name in ordered:
         os.replace(staging / name, out_dir / name)
 

@@ -24,6 +24,7 @@ from analysis.privacy import scrub_values
 TABLE_SUFFIXES = SPREADSHEET_SUFFIXES | TEXT_SUFFIXES
 # roster, register and report columns written as people typed them (analysis.privacy masks them)
 FREE_TEXT_COLUMNS = frozenset({"title", "chair_role", "evidence"})
+MALFORMED_REASON = "row has more fields than the header (a delimiter inside an unquoted value?)"
 
 
 def list_files(folder: Path, suffixes: set[str]) -> list[Path]:
@@ -102,7 +103,7 @@ def malformed_quarantine_rows(source: str, rows: list[int]) -> pd.DataFrame:
             "source_file": source,
             "source_row": rows,
             "dossier_id": pd.NA,
-            "reason": "row has more fields than the header (a delimiter inside an unquoted value?)",
+            "reason": MALFORMED_REASON,
         }
     )
 

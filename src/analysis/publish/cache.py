@@ -111,7 +111,7 @@ def brief_parts(
     what changed. A brief lists its own exports (provenance): their checksums are its own part,
     so a replaced export rebuilds only the briefs of the units it covers."""
     end = tables.parse_period(period).end_time
-    manifest = tables.read_json(processed_dir, "manifest.json")
+    manifest = tables.read_raw_manifest(processed_dir)
     indicators = tables.read_table(processed_dir, "indicators_period.parquet")
     indicators = indicators[indicators["period"] == period]
     monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")

@@ -16,6 +16,7 @@ from analysis.errors import UserError
 # Tables a commune brief reads; their checksums decide whether a brief must be rebuilt.
 BRIEF_INPUTS = (
     "manifest.json",
+    "meetings_manifest.json",
     "analysis_manifest.json",
     "indicators_monthly.parquet",
     "indicators_period.parquet",
@@ -58,6 +59,14 @@ def read_json(processed_dir: str | Path, name: str) -> dict:
     if not path.exists():
         return {}
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_raw_manifest(processed_dir: str | Path) -> dict:
+    """clean's manifest with the meetings step's raw files added: every raw file behind a brief."""
+    manifest = read_json(processed_dir, "manifest.json")
+    meetings = read_json(processed_dir, "meetings_manifest.json")
+    files = [*manifest.get("files", []), *meetings.get("files", [])]
+    return {**manifest, "files": sorted(files, key=lambda e: (e.get("kind"), e.get("path")))}
 
 
 def latest_complete_quarter(processed_dir: str | Path) -> str:
