@@ -238,7 +238,7 @@ def test_header_scoring_equals_trying_every_synonym():
 
 
 def test_calendar_day_comparison_ignores_time_and_missing_dates():
-    from analysis.ingest.clean import day_before
+    from analysis.ingest.rules import day_before
 
     first = pd.Series(
         pd.to_datetime(["2021-03-01 23:00", "2021-03-02 01:00", None, "2021-03-01 00:00"])
@@ -276,7 +276,7 @@ def test_the_cleaning_pool_is_restored_afterwards(monkeypatch):
 
 
 def test_blank_statuses_are_inferred_from_the_dates_and_written_ones_kept():
-    from analysis.ingest.clean import _status_or_inferred
+    from analysis.ingest.prepare import _status_or_inferred
 
     status = pd.Series(["refused", None, None, "pending", None], dtype=STRING)
     completed = pd.Series(pd.to_datetime(["2021-03-01", "2021-03-02", None, None, None]))
@@ -309,7 +309,7 @@ def test_categories_renamed_merged_and_blanked_like_mapping_each_row():
 
 
 def test_padded_short_rows_join_the_categorical_columns(tmp_path):
-    from analysis.ingest.clean import REPEATED_TEXT
+    from analysis.ingest.prepare import REPEATED_TEXT
     from analysis.ingest.read import read_table
 
     lines = [

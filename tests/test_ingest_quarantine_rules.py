@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.ingest import columns as cols
-from analysis.ingest.clean import REPEATED_TEXT, SKIPPED, prepare_dossier_table
+from analysis.ingest.prepare import REPEATED_TEXT, SKIPPED, prepare_dossier_table
 from analysis.ingest.read import read_table
 from analysis.ingest.rules import DOSSIER_RULES, RowContext, Rule, first_failing
 

@@ -564,7 +564,7 @@ def test_unit_written_with_its_code_or_a_district_tail_resolves():
 
 
 def test_a_deadline_column_holding_dates_is_the_appointment(tmp_path):
-    from analysis.ingest.clean import prepare_dossier_table
+    from analysis.ingest.prepare import prepare_dossier_table
     from analysis.ingest.read import read_table
 
     lines = [
