@@ -88,7 +88,13 @@ class Hasher:
 
 
 # the driver: it decides what runs; what a step computes does not depend on its code
-DRIVER_MODULES = {"analysis.__main__", "analysis.pipeline", "analysis.steps", "analysis.arguments"}
+DRIVER_MODULES = {
+    "analysis.__main__",
+    "analysis.pipeline",
+    "analysis.pipeline_options",
+    "analysis.steps",
+    "analysis.arguments",
+}
 
 
 def loaded_code_files() -> list[Path]:
