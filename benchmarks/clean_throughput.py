@@ -135,7 +135,7 @@ print(json.dumps({"seconds": seconds, "rows": table.num_rows, "maxrss_kib": reso
 """
 CHILD_CLEAN = """
 import json, resource, sys, time
-from analysis.ingest.clean import clean_all
+from analysis.ingest.clean import clean_exports as clean_all  # the clean step (no meetings)
 t = time.perf_counter(); manifest = clean_all(sys.argv[1], sys.argv[2], secret_path=sys.argv[3]); seconds = time.perf_counter() - t
 print(json.dumps({"seconds": seconds, "rows": manifest["outputs"]["dossiers.parquet"]["rows"], "maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """
