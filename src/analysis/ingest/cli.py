@@ -14,12 +14,17 @@ from pathlib import Path
 from analysis.paths import PROCESSED_DIR, RAW_DIR
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options of `python -m analysis clean`."""
+def add_folder_arguments(parser: argparse.ArgumentParser) -> None:
+    """--raw and --out, shared with `python -m analysis meetings`."""
     parser.add_argument("--raw", type=Path, default=RAW_DIR, help="raw folder (default: data/raw)")
     parser.add_argument(
         "--out", type=Path, default=PROCESSED_DIR, help="output folder (default: data/processed)"
     )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of `python -m analysis clean`."""
+    add_folder_arguments(parser)
     parser.add_argument(
         "--secret",
         type=Path,

@@ -11,15 +11,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from analysis.paths import PROCESSED_DIR, RAW_DIR
+from analysis.ingest.cli import add_folder_arguments
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of `python -m analysis meetings`."""
-    parser.add_argument("--raw", type=Path, default=RAW_DIR, help="raw folder (default: data/raw)")
-    parser.add_argument(
-        "--out", type=Path, default=PROCESSED_DIR, help="output folder (default: data/processed)"
-    )
+    add_folder_arguments(parser)
     parser.add_argument(
         "--meetings",
         type=Path,
