@@ -110,7 +110,7 @@ def link_report_meetings(
     return meetings, mentions
 
 
-def meeting_files(raw_dir: Path, meetings_dirs: list[Path]) -> tuple[list[Path], list[Path]]:
+def meeting_files(meetings_dirs: list[Path]) -> tuple[list[Path], list[Path]]:
     """(registers, reports) in the meeting folders."""
     registers = [p for d in meetings_dirs for p in list_files(d, TABLE_SUFFIXES - {".txt"})]
     reports = [p for d in meetings_dirs for p in list_files(d, REPORT_SUFFIXES)]
@@ -121,7 +121,7 @@ def extract_meetings(raw_dir, out_dir, meetings_dirs=None) -> dict:
     """Registers and reports of the meeting folders (default RAW/meetings) -> out_dir; the manifest."""
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     meetings_dirs = [Path(d) for d in (meetings_dirs or [raw_dir / "meetings"])]
-    register_files, report_files = meeting_files(raw_dir, meetings_dirs)
+    register_files, report_files = meeting_files(meetings_dirs)
     roots = [raw_dir, *meetings_dirs, *[d.parent for d in meetings_dirs]]
     entries = {
         relative_name(p, roots): file_entry(p, relative_name(p, roots), "meeting_register")
