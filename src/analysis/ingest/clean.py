@@ -38,7 +38,7 @@ from analysis.ingest.dossiers import (
     map_online_flags,
     map_statuses,
     online_level_of,
-    resolve_unit_codes,
+    resolve_units,
     restrict_free_text,
 )
 from analysis.ingest.duplicates import deduplicate_dossiers, kept_id_hashes, repeats_among
@@ -93,6 +93,7 @@ from analysis.meetings.extract import MENTION_COLUMNS, extract_reports
 from analysis.outputs import checksum_files, clear_leftovers, folder_lock, new_generation
 from analysis.privacy import rows_with_personal_data, scrub_values
 from analysis.provenance import code_version, file_sha256
+from analysis.reference.units import active_table, using_units
 from analysis.text import normalize_text
 
 DOSSIER_COLUMNS = DOSSIERS.names  # declared in analysis.ingest.contract
@@ -223,7 +224,7 @@ def prepare_dossier_table(
         }
         received = parsing["received_at"].result()
         unit_task = pool.submit(
-            resolve_unit_codes, column("unit"), received.fillna(pd.Timestamp("2021-12-31"))
+            resolve_units, column("unit"), received.fillna(pd.Timestamp("2021-12-31"))
         )
         dates = {name: future.result() for name, future in parsing.items()}
         done = {name: future.result() for name, future in tasks.items()}
@@ -586,10 +587,18 @@ def _keep(cache: ExportCache, path: Path, result: PreparedExport, digest) -> Non
 
 
 def clean_all(
-    raw_dir, out_dir, meetings_dirs=None, secret_path=None, saturday_counts: bool = False
+    raw_dir,
+    out_dir,
+    meetings_dirs=None,
+    secret_path=None,
+    saturday_counts: bool = False,
+    units=None,
 ) -> dict:
-    """Clean every raw file into out_dir (dossiers, officers, meetings, mentions, quarantine, manifest)."""
-    with cleaning_memory_pool():
+    """Clean every raw file into out_dir (dossiers, officers, meetings, mentions, quarantine, manifest).
+
+    `units`: the folder of the district's unit table (`reference.units.UnitTable`); Ba Vì's if None.
+    """
+    with cleaning_memory_pool(), using_units(units):
         return _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts)
 
 
@@ -627,6 +636,7 @@ def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bo
             secret,
             saturday_counts=bool(saturday_counts),
             plausible_dates=os.environ.get(PLAUSIBLE_DATES_ENV),  # the date window rule's
+            units=active_table().fingerprint(),  # the district's unit table
         ),
     )
     prepared, fresh = prepare_exports(raw_dir, dossier_files, secret, entries, cache)

@@ -46,6 +46,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="count Saturdays as working days for computed appointments",
     )
+    parser.add_argument(
+        "--units",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the district's unit table: a folder with units_2021.csv and optionally "
+        "units_2025.csv, crosswalk_2025.csv, aliases.csv (default: huyện Ba Vì's)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,6 +70,7 @@ def run(args: argparse.Namespace) -> int:
         meetings_dirs=args.meetings,
         secret_path=args.secret,
         saturday_counts=args.saturday_counts,
+        units=args.units,
     )
     print(f"cleaned into {args.out}: {describe_rows(manifest)}")
     for name, info in manifest["outputs"].items():
