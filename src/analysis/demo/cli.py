@@ -39,6 +39,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="volume multiplier (default 1.0, ~67,500 dossiers a year)",
     )
+    parser.add_argument(
+        "--units",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the district's unit table: a folder with units_2021.csv and optionally "
+        "units_2025.csv, crosswalk_2025.csv, aliases.csv (default: huyện Ba Vì's)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         end=args.end,
         truth_path=args.truth,
         scale=args.scale,
+        units=args.units,
     )
     planted = truth["planted"]
     print(
