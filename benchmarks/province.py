@@ -40,7 +40,7 @@ def main() -> int:
     report = build_province(OUT / "raw", OUT / "out", districts=args.districts, scale=args.scale)
     wall = time.perf_counter() - started
     tick = time.perf_counter()
-    units = read_province(OUT / "out", columns=["unit_code"])["unit_code"].nunique()
+    units = read_province(OUT / "out", columns=["commune_code"])["commune_code"].nunique()
     read_s = time.perf_counter() - tick
     parent_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
