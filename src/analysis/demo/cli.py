@@ -9,6 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
+from analysis.arguments import add_units_argument
 from analysis.demo import params
 from analysis.paths import RAW_DIR
 
@@ -39,14 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="volume multiplier (default 1.0, ~67,500 dossiers a year)",
     )
-    parser.add_argument(
-        "--units",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the district's unit table: a folder with units_2021.csv and optionally "
-        "units_2025.csv, crosswalk_2025.csv, aliases.csv (default: huyện Ba Vì's)",
-    )
+    add_units_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from analysis.arguments import add_units_argument
 from analysis.paths import PROCESSED_DIR, RAW_DIR
 
 
@@ -46,14 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="count Saturdays as working days for computed appointments",
     )
-    parser.add_argument(
-        "--units",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="the district's unit table: a folder with units_2021.csv and optionally "
-        "units_2025.csv, crosswalk_2025.csv, aliases.csv (default: huyện Ba Vì's)",
-    )
+    add_units_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
