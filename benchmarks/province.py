@@ -13,6 +13,7 @@ peak while reading one column of the whole dataset is printed beside it. Budget:
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import sys
@@ -40,10 +41,13 @@ def main() -> int:
     report = build_province(OUT / "raw", OUT / "out", districts=args.districts, scale=args.scale)
     wall = time.perf_counter() - started
     tick = time.perf_counter()
-    units = read_province(OUT / "out", columns=["unit_code"])["unit_code"].nunique()
+    units = read_province(OUT / "out", columns=["commune_code"])["commune_code"].nunique()
     read_s = time.perf_counter() - tick
     parent_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    children_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children_mib = children.ru_maxrss / 1024
+    cpu_s = children.ru_utime + children.ru_stime  # less sensitive to other jobs than wall time
+    load = os.getloadavg()
 
     print(report.to_string(index=False))
     rows = int(report["rows"].sum())
@@ -53,7 +57,8 @@ def main() -> int:
         f"\nmeasured: {args.districts} district(s) at scale {args.scale:.2f}, {rows:,} clean "
         f"dossiers, {units} units, {wall:.0f} s wall ({per_district:.0f} s per district: "
         f"generate {report['generate_s'].mean():.0f} s + clean {report['clean_s'].mean():.0f} s "
-        f"+ process start); reading unit_code of all: {read_s:.1f} s"
+        f"+ process start); reading commune_code of all: {read_s:.1f} s; CPU of the partitions "
+        f"{cpu_s:.0f} s; load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}"
     )
     print(
         f"peak resident memory: {children_mib:,.0f} MiB (largest partition), parent "
@@ -65,8 +70,9 @@ def main() -> int:
         print(
             f"EXTRAPOLATED to {DISTRICTS} full-size districts ({DISTRICTS * 31} units, "
             f"{full_rows:,.0f} dossiers): {wall / rows * full_rows / 3600:.1f} h on one core "
-            f"(partitions in sequence, linear in rows); peak memory is that of ONE full-size "
-            f"partition, not measured at this size"
+            f"(partitions in sequence, linear in rows), {cpu_s / rows * full_rows / 3600:.1f} CPU "
+            f"hours; peak memory is that of the largest partition"
+            + ("" if args.scale >= FULL_SCALE else ", a full-size one not measured here")
         )
     if not args.keep:
         shutil.rmtree(OUT, ignore_errors=True)

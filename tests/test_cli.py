@@ -40,3 +40,12 @@ def test_a_missing_meeting_report_is_one_line_without_traceback(tmp_path):
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "missing.txt" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["clean", "demo-data"])
+def test_a_units_folder_without_a_unit_table_is_one_line(tmp_path, command):
+    result = _run(command, "--units", str(tmp_path), "--out", str(tmp_path / "out"))
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"error: --units {tmp_path}: no units_2021.csv there (the district's unit table)"
+    )

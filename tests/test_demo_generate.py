@@ -294,7 +294,7 @@ class TestExportsAreDirtyAsDocumented:
         resolver = CommuneResolver("2021-12-31")
         rows = pd.concat(exports.values(), ignore_index=True)
         resolved = resolver.resolve_series(rows["unit"])
-        unknown = rows["unit"].isin(dirt.OUTSIDE_UNITS + dirt.DISTRICT_AS_UNIT)
+        unknown = rows["unit"].isin(dirt.OUTSIDE_UNITS + dirt.district_as_unit())
         assert unknown.sum() == demo[1]["planted"]["unknown_unit"]
         assert resolved.loc[unknown, "commune_code"].isna().all()
         known = resolved.loc[~unknown]

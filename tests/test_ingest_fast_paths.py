@@ -250,13 +250,13 @@ def test_calendar_day_comparison_ignores_time_and_missing_dates():
 
 
 def test_units_of_one_period_and_of_several_periods_agree():
-    from analysis.ingest.dossiers import resolve_unit_codes
+    from analysis.ingest.dossiers import resolve_units
 
     units = pd.Series(["Phong Vân", "xã Phú Hồng", "Cổ Đô", None] * 3, dtype=STRING)
     one = pd.Series(pd.to_datetime(["2021-05-01"] * 12))
     mixed = pd.Series(pd.to_datetime(["2021-05-01"] * 4 + ["2025-03-01"] * 4 + [None] * 4))
-    single = resolve_unit_codes(units, one)
-    several = resolve_unit_codes(units, mixed)
+    single = resolve_units(units, one)
+    several = resolve_units(units, mixed)
     assert single["commune_code"].tolist()[:4] == several["commune_code"].tolist()[:4]
     assert several["commune_code"].isna().tolist()[8:] == [True] * 4  # no date, no period
 

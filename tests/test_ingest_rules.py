@@ -213,13 +213,13 @@ class TestResolveUnits:
             ]
         )
         out = resolve_units(units, pd.Series(pd.Timestamp("2021-05-01"), index=units.index))
-        assert out["commune_code"].tolist() == [
+        assert out["commune_code"].astype(object).fillna("-").tolist() == [
             "09640",
             "09685",
             "09640",
-            None,
+            "-",
             "09703",
-            None,
+            "-",
             "09694",
         ]
         assert "district" in out["unit_reason"].iloc[3]
@@ -227,7 +227,7 @@ class TestResolveUnits:
     def test_units_are_keyed_by_the_received_period(self):
         units = pd.Series(["Phú Hồng", "Phú Hồng"])
         out = resolve_units(units, pd.Series(pd.to_datetime(["2021-05-01", "2025-03-01"])))
-        assert out["commune_code"].tolist() == [None, "09646"]
+        assert out["commune_code"].astype(object).fillna("-").tolist() == ["-", "09646"]
 
 
 def _dossiers(**columns) -> pd.DataFrame:
@@ -560,7 +560,14 @@ def test_unit_written_with_its_code_or_a_district_tail_resolves():
         ]
     )
     out = resolve_units(units, pd.Series(pd.Timestamp("2021-05-01"), index=units.index))
-    assert out["commune_code"].tolist() == ["09640", "09640", "09640", "09628", "09703", None]
+    assert out["commune_code"].astype(object).fillna("-").tolist() == [
+        "09640",
+        "09640",
+        "09640",
+        "09628",
+        "09703",
+        "-",
+    ]
 
 
 def test_a_deadline_column_holding_dates_is_the_appointment(tmp_path):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from pandas.testing import assert_frame_equal, assert_series_equal
 
-from analysis.ingest.dossiers import classify_outcome, resolve_unit_codes, resolve_units
+from analysis.ingest.dossiers import classify_outcome, resolve_units
 from analysis.ingest.duplicates import deduplicate_dossiers, ids_seen_twice
 from analysis.ingest.vector import STRING, factorize_codes, filter_rows
 
@@ -39,24 +39,20 @@ class TestIdsSeenTwice:
         assert ids_seen_twice(ids).tolist() == [True, False, True, False, False, False]
 
 
-class TestResolveUnitCodes:
-    def test_arrow_codes_match_the_object_codes(self):
+class TestResolveUnits:
+    def test_arrow_codes_and_categorical_reasons(self):
         units = pd.Series(["UBND xã Phong Vân", "xã Phúc Hòa", None, "huyện Ba Vì"], dtype=STRING)
         received = pd.Series(pd.to_datetime(["2021-03-01"] * 4))
-        arrow = resolve_unit_codes(units, received)
-        plain = resolve_units(units, received)
-        assert arrow["commune_code"].dtype == STRING
-        assert (
-            arrow["commune_code"].astype(object).where(arrow["commune_code"].notna(), None).tolist()
-            == plain["commune_code"].tolist()
-        )
-        assert arrow["commune_code"].iloc[0] == "09640"
-        reasons = arrow["unit_reason"]  # a categorical here, objects with None in resolve_units
-        assert reasons.astype(object).where(reasons.notna(), None).tolist() == (
-            plain["unit_reason"].tolist()
-        )
-        assert plain["unit_reason"].iloc[2] == "unit is empty"
-        assert "district" in plain["unit_reason"].iloc[3]
+        out = resolve_units(units, received)
+        assert out["commune_code"].dtype == STRING
+        assert out["commune_code"].iloc[0] == "09640"
+        assert out["commune_code"].iloc[1:].isna().all()
+        reasons = out["unit_reason"]  # a categorical: a few reasons, a million rows
+        assert isinstance(reasons.dtype, pd.CategoricalDtype)
+        assert pd.isna(reasons.iloc[0])
+        assert "not a unit of huyện Ba Vì" in reasons.iloc[1]
+        assert reasons.iloc[2] == "unit is empty"
+        assert "district" in reasons.iloc[3]
 
 
 class TestClassifyOutcomeLeavesInputAlone:

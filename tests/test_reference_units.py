@@ -7,14 +7,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from analysis.errors import UserError
 from analysis.reference.units import (
     CommuneResolver,
     display_name,
+    load_unit_table,
     normalize_code,
     successors,
     unit_on,
     units_2021,
     units_on,
+    using_units,
 )
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference"
@@ -171,3 +174,48 @@ class TestCommuneResolverTails:
 
     def test_the_bare_name_ba_vi_is_still_the_commune(self, resolver):
         assert resolver.resolve("Ba Vì").code == "09703"
+
+
+class TestUnitTableOfAnyDistrict:
+    """The unit table is data: a folder per district, Ba Vì's being the default instance."""
+
+    @pytest.fixture
+    def other(self, tmp_path) -> Path:
+        folder = tmp_path / "units"
+        folder.mkdir()
+        (folder / "units_2021.csv").write_text(
+            "code,name,unit_type,district_code,district_name,province_code,province_name\n"
+            "90001,An Lạc,Xã,S99,Mô phỏng Z,S,Tỉnh mô phỏng\n"
+            "90002,Bình Phát,Thị trấn,S99,Mô phỏng Z,S,Tỉnh mô phỏng\n",
+            encoding="utf-8",
+        )
+        return folder
+
+    def test_a_district_without_a_crosswalk_keeps_its_units(self, other):
+        table = load_unit_table(other)
+        assert units_on("2026-01-01", table)["code"].tolist() == ["90001", "90002"]
+        assert table.period_starts == (pd.Timestamp("1900-01-01"),)
+
+    def test_its_own_names_and_suffix_resolve_and_ba_vi_names_do_not(self, other):
+        resolver = CommuneResolver("2021-06-30", load_unit_table(other))
+        assert resolver.resolve("UBND xã An Lạc, huyện Mô phỏng Z").code == "90001"
+        assert resolver.resolve("TT Bình Phát").code == "90002"
+        missed = resolver.resolve("UBND xã Phong Vân")
+        assert missed.code is None
+        assert "not a unit of huyện Mô phỏng Z" in missed.reason
+        assert "is the district" in resolver.resolve("UBND huyện Mô phỏng Z").reason
+
+    def test_using_units_switches_the_lookups_and_restores_ba_vi(self, other):
+        with using_units(other) as table:
+            assert table.district_name == "Mô phỏng Z"
+            assert units_2021()["code"].tolist() == ["90001", "90002"]
+        assert len(units_2021()) == 31
+
+    def test_a_folder_without_a_unit_table_is_a_user_error(self, tmp_path):
+        with pytest.raises(UserError, match="units_2021.csv"), using_units(tmp_path):
+            pass
+
+    def test_ba_vi_old_units_end_the_day_before_their_first_crosswalk_step(self):
+        units = units_2021().set_index("name")["valid_to"]
+        assert units["Châu Sơn"] == pd.Timestamp("2024-12-31")  # into Phú Hồng
+        assert units["Phong Vân"] == pd.Timestamp("2025-06-30")  # into Cổ Đô

@@ -9,6 +9,7 @@ tables a step reads must be whole (a truncated Parquet file or manifest is named
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -19,6 +20,18 @@ from analysis.errors import UserError
 
 PERIOD_PATTERN = re.compile(r"^(?P<year>\d{4})(?:-Q(?P<quarter>[1-4])|-(?P<month>0[1-9]|1[0-2]))?$")
 PARQUET_MAGIC = b"PAR1"
+
+
+def add_units_argument(parser: argparse.ArgumentParser) -> None:
+    """`--units DIR` of the steps that resolve unit names (demo-data, clean)."""
+    parser.add_argument(
+        "--units",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the district's unit table: a folder with units_2021.csv and optionally "
+        "units_2025.csv, crosswalk_2025.csv, aliases.csv (default: huyện Ba Vì's)",
+    )
 
 
 def check_period(period: str | None, option: str = "--period") -> str | None:
@@ -192,6 +205,9 @@ def validate_arguments(command: str, args) -> None:
     """Check a command's arguments before it starts any work (UserError: one line, exit 2)."""
     if getattr(args, "workers", 1) is not None and getattr(args, "workers", 1) < 1:
         raise UserError(f"--workers {args.workers}: give 1 or more")
+    units = getattr(args, "units", None)
+    if units is not None and not (Path(units) / "units_2021.csv").is_file():
+        raise UserError(f"--units {units}: no units_2021.csv there (the district's unit table)")
     if command in ("clean", "run"):
         given = [
             ("--plausible-dates", getattr(args, "plausible_dates", None)),

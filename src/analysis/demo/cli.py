@@ -9,6 +9,7 @@ import argparse
 import time
 from pathlib import Path
 
+from analysis.arguments import add_units_argument
 from analysis.demo import params
 from analysis.paths import RAW_DIR
 
@@ -39,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=1.0,
         help="volume multiplier (default 1.0, ~67,500 dossiers a year)",
     )
+    add_units_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         end=args.end,
         truth_path=args.truth,
         scale=args.scale,
+        units=args.units,
     )
     planted = truth["planted"]
     print(

@@ -11,6 +11,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from analysis.reference.units import active_table
 from analysis.text import strip_diacritics
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -55,7 +56,14 @@ UNIT_VARIANTS = (
 )
 OLD_TONE = {"Thụy": "Thuỵ", "Hòa": "Hoà"}
 OUTSIDE_UNITS = ("xã Phúc Hòa", "UBND xã Phúc Hòa", "Xã Phúc Hòa, huyện Phúc Thọ")
-DISTRICT_AS_UNIT = ("huyện Ba Vì", "UBND huyện Ba Vì", "UBND Huyện Ba Vì")
+
+
+def district_as_unit() -> tuple[str, ...]:
+    """The district itself written where a commune belongs ("UBND huyện Ba Vì")."""
+    name = active_table().district_name
+    return (f"huyện {name}", f"UBND huyện {name}", f"UBND Huyện {name}")
+
+
 UNPARSEABLE_DATES = ("31/02/2021", "không rõ", "32/13/2021", "2021/45/10", "##########")
 
 DATE_ENCODINGS = ("cell", "serial", "text_time", "text_date")
@@ -87,7 +95,7 @@ def write_unit(name: str, unit_type: str, variant: str) -> str:
     if variant == "double_space":
         return typed.replace(" ", "  ")
     if variant == "suffixed":
-        return f"UBND {typed}, huyện Ba Vì"
+        return f"UBND {typed}, huyện {active_table().district_name}"
     raise ValueError(f"unknown unit variant {variant!r}")
 
 

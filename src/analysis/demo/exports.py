@@ -16,6 +16,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from analysis.demo import dirt
+from analysis.reference.units import active_table
 
 STATUS_CODE = {
     "Đã trả kết quả": "resolved",
@@ -123,7 +124,7 @@ def plan_exports(
                 "text_time", "text_date", "cell", "serial")[number % 4]  # fmt: skip
             dominant_unit = dirt.UNIT_VARIANTS[number % len(dirt.UNIT_VARIANTS)]
             title = [
-                "ỦY BAN NHÂN DÂN HUYỆN BA VÌ",
+                f"ỦY BAN NHÂN DÂN HUYỆN {active_table().district_name.upper()}",
                 *(["BỘ PHẬN TIẾP NHẬN VÀ TRẢ KẾT QUẢ"] if number % 2 else []),
                 "DANH SÁCH HỒ SƠ TIẾP NHẬN VÀ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
                 f"Từ ngày {lo:%d/%m/%Y} đến ngày {hi:%d/%m/%Y}",
@@ -194,7 +195,7 @@ def plant_impossible_rows(
         elif reason == "unit_outside_district":
             rows["unit_override"] = rng.choice(dirt.OUTSIDE_UNITS, size=k)
         elif reason == "district_as_unit":
-            rows["unit_override"] = rng.choice(dirt.DISTRICT_AS_UNIT, size=k)
+            rows["unit_override"] = rng.choice(dirt.district_as_unit(), size=k)
         serials = np.arange(serial, serial + k)
         serial += k
         rows["dossier_id"] = rows["dossier_id"].str[:-4] + pd.Series(
@@ -353,7 +354,7 @@ def reexport_spec(rng: np.random.Generator, source: ExportSpec, month: pd.Period
         csv_encoding="utf-8-sig",
         csv_sep=";",
         title_lines=(
-            "ỦY BAN NHÂN DÂN HUYỆN BA VÌ",
+            f"ỦY BAN NHÂN DÂN HUYỆN {active_table().district_name.upper()}",
             "DANH SÁCH HỒ SƠ (XUẤT LẠI)",
             f"Từ ngày {lo:%d/%m/%Y} đến ngày {hi:%d/%m/%Y}",
         ),

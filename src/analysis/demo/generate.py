@@ -33,6 +33,7 @@ from analysis.demo.roster import name_officers, plan_roster, write_roster
 from analysis.demo.simulate import simulate_dossiers
 from analysis.demo.unit_periods import write_units_on_received_dates
 from analysis.errors import UserError
+from analysis.reference.units import using_units
 
 STAGES = ("communes", "roster", "names", "volumes", "dossiers", "lateness", "dates", "officers",
           "people", "exports", "impossible", "render", "reexport", "roster_file", "sample")  # fmt: skip
@@ -403,9 +404,18 @@ def generate_demo_data(
     end: str = params.DEFAULT_END,
     truth_path: str | Path | None = None,
     scale: float = 1.0,
+    units: str | Path | None = None,
 ) -> dict:
     """Write the synthetic raw dataset into `out_dir` and return the truth dict (also written to
-    `truth_path`, default `out_dir/truth.json`, with `truth_dossiers.csv` beside it)."""
+    `truth_path`, default `out_dir/truth.json`, with `truth_dossiers.csv` beside it).
+
+    `units`: the folder of the district's unit table whose units are simulated (Ba Vì's if None).
+    """
+    with using_units(units):
+        return _generate(out_dir, seed, start, end, truth_path, scale)
+
+
+def _generate(out_dir, seed, start, end, truth_path, scale) -> dict:
     validate_settings(start, end, scale)
     start = str(pd.Timestamp(start).date())
     end = str(pd.Timestamp(end).date())

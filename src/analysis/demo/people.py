@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.reference.units import active_table
+
 # family names weighted roughly as in the Red River delta; Khuất, Kiều, Phùng and Đỗ are common
 # around Ba Vì and Sơn Tây
 FAMILY_NAMES = {
@@ -82,10 +84,15 @@ def draw_phone_numbers(rng: np.random.Generator, n: int) -> pd.Series:
 def draw_addresses(rng: np.random.Generator, commune_names: pd.Series) -> pd.Series:
     """'Thôn Đông, xã Phong Vân, huyện Ba Vì, Hà Nội' style addresses in the dossier's commune."""
     n = len(commune_names)
+    table = active_table()
     hamlet = _pick(rng, HAMLET_KINDS, n) + " " + _pick(rng, HAMLET_NAMES, n)
     unit = np.where(commune_names.to_numpy() == "Tây Đằng", "thị trấn ", "xã ")
     return pd.Series(
-        hamlet + ", " + unit + commune_names.to_numpy().astype(object) + ", huyện Ba Vì, Hà Nội",
+        hamlet
+        + ", "
+        + unit
+        + commune_names.to_numpy().astype(object)
+        + f", huyện {table.district_name}, {table.province_name}",
         index=commune_names.index,
         dtype=object,
     )

@@ -18,6 +18,7 @@ from analysis.demo import params
 from analysis.demo.dirt import write_units
 from analysis.demo.people import draw_full_names, draw_phone_numbers
 from analysis.reference.calendar import working_days
+from analysis.reference.units import active_table
 
 POST_TITLES = (
     "Công chức Tư pháp - Hộ tịch",
@@ -157,7 +158,7 @@ def write_roster(
     book = Workbook(write_only=True)
     sheet = book.create_sheet("Cán bộ một cửa")
     title = (
-        "ỦY BAN NHÂN DÂN HUYỆN BA VÌ",
+        f"ỦY BAN NHÂN DÂN HUYỆN {active_table().district_name.upper()}",
         "DANH SÁCH CÔNG CHỨC LÀM VIỆC TẠI BỘ PHẬN MỘT CỬA CẤP XÃ",
         f"Năm {year}",
     )

@@ -72,6 +72,7 @@ from analysis.ingest.vector import (
 from analysis.outputs import checksum_files, clear_leftovers, folder_lock, new_generation
 from analysis.privacy import scrub_values
 from analysis.provenance import code_version, file_sha256
+from analysis.reference.units import active_table, using_units
 
 DOSSIER_COLUMNS = DOSSIERS.names  # declared in analysis.ingest.contract
 # Parquet layout: nearly unique columns are not dictionary-encoded; texts that nobody filters
@@ -208,22 +209,32 @@ def _keep(cache: ExportCache, path: Path, result: PreparedExport, digest) -> Non
 
 
 def clean_all(
-    raw_dir, out_dir, meetings_dirs=None, secret_path=None, saturday_counts: bool = False
+    raw_dir,
+    out_dir,
+    meetings_dirs=None,
+    secret_path=None,
+    saturday_counts: bool = False,
+    units=None,
 ) -> dict:
     """`clean` and then the `meetings` step, as `run --until meetings` does; clean's manifest.
 
     For callers that want every table from raw files in one call (tests, benchmarks, province);
-    the pipeline runs the two steps separately, each with its own stamp."""
+    the pipeline runs the two steps separately, each with its own stamp. `units`: the folder of
+    the district's unit table (`reference.units.UnitTable`); Ba Vì's if None."""
     from analysis.meetings.step import extract_meetings  # the step after this one
 
-    manifest = clean_exports(raw_dir, out_dir, secret_path, saturday_counts)
+    manifest = clean_exports(raw_dir, out_dir, secret_path, saturday_counts, units=units)
     extract_meetings(raw_dir, out_dir, meetings_dirs)
     return manifest
 
 
-def clean_exports(raw_dir, out_dir, secret_path=None, saturday_counts: bool = False) -> dict:
-    """Clean dossier exports and rosters into out_dir (dossiers, officers, quarantine, manifest)."""
-    with cleaning_memory_pool():
+def clean_exports(
+    raw_dir, out_dir, secret_path=None, saturday_counts: bool = False, units=None
+) -> dict:
+    """Clean dossier exports and rosters into out_dir (dossiers, officers, quarantine, manifest).
+
+    `units`: the folder of the district's unit table; Ba Vì's if None."""
+    with cleaning_memory_pool(), using_units(units):
         return _clean_exports(raw_dir, out_dir, secret_path, saturday_counts)
 
 
@@ -254,6 +265,7 @@ def _clean_exports(raw_dir, out_dir, secret_path, saturday_counts: bool) -> dict
             secret,
             saturday_counts=bool(saturday_counts),
             plausible_dates=os.environ.get(PLAUSIBLE_DATES_ENV),  # the date window rule's
+            units=active_table().fingerprint(),  # the district's unit table
         ),
     )
     prepared, fresh = prepare_exports(raw_dir, dossier_files, secret, entries, cache)

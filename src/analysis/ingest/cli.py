@@ -11,6 +11,7 @@ import argparse
 import os
 from pathlib import Path
 
+from analysis.arguments import add_units_argument
 from analysis.paths import PROCESSED_DIR, RAW_DIR
 
 
@@ -43,6 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="count Saturdays as working days for computed appointments",
     )
+    add_units_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -54,7 +56,11 @@ def run(args: argparse.Namespace) -> int:
     if args.plausible_dates:  # read where the dates are checked, in every worker thread
         os.environ[PLAUSIBLE_DATES_ENV] = args.plausible_dates
     manifest = clean_exports(
-        args.raw, args.out, secret_path=args.secret, saturday_counts=args.saturday_counts
+        args.raw,
+        args.out,
+        secret_path=args.secret,
+        saturday_counts=args.saturday_counts,
+        units=args.units,
     )
     print(f"cleaned into {args.out}: {describe_rows(manifest)}")
     for name, info in manifest["outputs"].items():

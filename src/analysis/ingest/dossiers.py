@@ -19,15 +19,14 @@ import pyarrow.compute as pc
 from analysis.ingest.vector import STRING, cell_text, factorize, map_distinct
 from analysis.privacy import OTHER_FIELD, OTHER_PROCEDURE, restrict_to_catalogue
 from analysis.reference.calendar import add_working_days, count_working_days
-from analysis.reference.units import CommuneResolver
+from analysis.reference.units import (
+    UNITS_2021_FROM,
+    CommuneResolver,
+    active_table,
+    load_unit_table,
+)
 from analysis.text import fold, normalize_text
 
-# Periods in which the set of units was constant (Nghị quyết 1286/NQ-UBTVQH15; 2025-07 reform)
-UNIT_PERIOD_STARTS = (
-    pd.Timestamp("1900-01-01"),
-    pd.Timestamp("2025-01-01"),
-    pd.Timestamp("2025-07-01"),
-)
 DEADLINES_PATH = Path(__file__).resolve().parent / "procedure_deadlines.csv"
 STATUS_ORDER = {"pending": 0, "awaiting_supplement": 1, "refused": 2, "withdrawn": 2, "resolved": 3}
 KNOWN_FIELDS = (
@@ -212,18 +211,13 @@ def map_statuses(values: pd.Series, dtype: object = None) -> pd.Series:
 def resolve_units(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
     """GSO code per row with the units that existed when the dossier was received; reason when not.
 
-    Each (period, spelling) pair is resolved once. A unit outside the district, the district
-    itself ("huyện Ba Vì") or an ambiguous spelling stays unresolved: never guessed.
+    Units are those of the active unit table (`reference.units.using_units`; Ba Vì's by
+    default). Each (period, spelling) pair is resolved once. A unit outside the district, the
+    district itself ("huyện Ba Vì") or an ambiguous spelling stays unresolved: never guessed.
+    commune_code is Arrow-backed strings and the reasons categorical (no million-object column).
     """
-    out = resolve_unit_codes(units, received_at)
-    for column in ("commune_code", "unit_reason", "unit_resolution"):
-        out[column] = out[column].astype(object).where(out[column].notna(), None)
-    return out
-
-
-def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame:
-    """`resolve_units` with commune_code as Arrow-backed strings (no million-object column)."""
-    starts = np.asarray(UNIT_PERIOD_STARTS, dtype="datetime64[ns]")
+    table = active_table()
+    starts = np.asarray(table.period_starts, dtype="datetime64[ns]")
     received = received_at.to_numpy(dtype="datetime64[ns]")
     nat = np.isnat(received)
     # rows of each unit period present; usually one period holds every row
@@ -244,8 +238,8 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
     methods_of: list[object] = []
     for k, mask in groups:
         start = pd.Timestamp(starts[k])
-        on = date(2021, 12, 31) if start.year < 2025 else start.date()
-        resolver = _resolver(on)
+        on = date(2021, 12, 31) if start < pd.Timestamp(UNITS_2021_FROM) else start.date()
+        resolver = _resolver(table.folder, on)
         codes, uniques = factorize(units if mask.all() else units[mask])
         results = [resolver.resolve(u) for u in uniques] + [resolver.resolve("")]
         codes = np.where(codes < 0, len(uniques), codes) + len(codes_of)
@@ -274,9 +268,9 @@ def resolve_unit_codes(units: pd.Series, received_at: pd.Series) -> pd.DataFrame
 
 
 @functools.lru_cache(maxsize=8)
-def _resolver(on: date) -> CommuneResolver:
-    """One resolver per unit period (building one reads the reference tables)."""
-    return CommuneResolver(on)
+def _resolver(folder: Path, on: date) -> CommuneResolver:
+    """One resolver per unit table and unit period (building one reads the reference tables)."""
+    return CommuneResolver(on, load_unit_table(folder))
 
 
 def load_procedure_deadlines(path: Path = DEADLINES_PATH) -> dict[str, int]:

@@ -68,7 +68,7 @@ def build_officers(
         )
 
     flag(frame["officer_id"].isna(), "missing officer name")
-    flag(frame["commune_code"].isna(), units["unit_reason"].fillna("unknown unit"))
+    flag(frame["commune_code"].isna(), units["unit_reason"].astype(object).fillna("unknown unit"))
     raw_start = (
         body["start_date"].astype("string").str.strip().fillna("") if "start_date" in body else None
     )

@@ -25,7 +25,7 @@ from analysis.ingest.dossiers import (
     map_online_flags,
     map_statuses,
     online_level_of,
-    resolve_unit_codes,
+    resolve_units,
 )
 from analysis.ingest.export_cache import (
     ExportCache,
@@ -137,7 +137,7 @@ def prepare_dossier_table(
         }
         received = parsing["received_at"].result()
         unit_task = pool.submit(
-            resolve_unit_codes, column("unit"), received.fillna(pd.Timestamp("2021-12-31"))
+            resolve_units, column("unit"), received.fillna(pd.Timestamp("2021-12-31"))
         )
         dates = {name: future.result() for name, future in parsing.items()}
         done = {name: future.result() for name, future in tasks.items()}

@@ -8,7 +8,10 @@ so they can be corrected without touching code.
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -17,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 from rapidfuzz import fuzz, process
 
+from analysis.errors import UserError
 from analysis.text import fold, normalize_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -24,12 +28,9 @@ DISTRICT_CODE = "271"
 DISTRICT_NAME = "Ba Vì"
 PROVINCE_CODE = "01"
 PROVINCE_NAME = "Hà Nội"
-# The 2021 units stood until the merger into Phú Hồng (three of them) or until districts were
-# abolished. Their start date is not in our sources; 2008-08-01 (Hà Tây joined Hà Nội) is a floor.
+# The 2021 units stood until their first crosswalk step (Phú Hồng on 1/1/2025, the district's
+# end on 1/7/2025). Their start is not in our sources; 2008-08-01 (Hà Tây joined Hà Nội) is a floor.
 UNITS_2021_FROM = date(2008, 8, 1)
-MERGED_2025_01 = {"09637", "09646", "09631"}
-LAST_DAY_BEFORE_PHU_HONG = date(2024, 12, 31)
-LAST_DAY_OF_DISTRICT = date(2025, 6, 30)
 FUZZY_MIN_SCORE = 86.0
 FUZZY_MIN_MARGIN = 6.0
 
@@ -45,13 +46,6 @@ _PREFIXES = (
     "xa",
     "x",
 )
-_DISTRICT_SUFFIX = re.compile(
-    r"\s+(huyen|h)\s+ba vi(\s+(tp|thanh pho)?\s*ha noi)?$|\s+(tp|thanh pho)?\s*ha noi$"
-)
-_DISTRICT_ONLY = re.compile(r"^(ubnd |uy ban nhan dan )?(huyen|h) ba vi\b")
-# "Xã Tản Lĩnh - Ba Vì", "Phong Vân, Ba Vì, Hà Nội": a trailing district name without "huyện"
-_BARE_DISTRICT_TAIL = re.compile(r"\s+ba vi(\s+(tp|thanh pho)?\s*ha noi)?$")
-# "09640 - Phong Vân", "Phong Vân (09640)": a code written beside the name
 _CODE_AND_NAME = re.compile(
     r"^\s*0?(?P<code>\d{4,5})\s*[-–:.]?\s+(?P<name>\D.*)$|^(?P<name2>\D.*?)\s*\(\s*0?(?P<code2>\d{4,5})\s*\)\s*$"
 )
@@ -63,39 +57,137 @@ def _as_date(value: date | str | pd.Timestamp | None) -> date | None:
     return pd.Timestamp(value).date()
 
 
-@lru_cache(maxsize=1)
-def all_units() -> pd.DataFrame:
+def _district_patterns(district: str, province: str) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """The district's own name written after or instead of a unit: ', huyện Ba Vì, Hà Nội',
+    'UBND huyện Ba Vì', a bare trailing ' - Ba Vì' (patterns on folded text)."""
+    name, city = re.escape(fold(district)), re.escape(fold(province))
+    suffix = re.compile(
+        rf"\s+(huyen|h)\s+{name}(\s+(tp|thanh pho)?\s*{city})?$|\s+(tp|thanh pho)?\s*{city}$"
+    )
+    only = re.compile(rf"^(ubnd |uy ban nhan dan )?(huyen|h) {name}\b")
+    tail = re.compile(rf"\s+{name}(\s+(tp|thanh pho)?\s*{city})?$")
+    return suffix, only, tail
+
+
+def _read_optional(path: Path, columns: list[str]) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str) if path.exists() else pd.DataFrame(columns=columns)
+
+
+class UnitTable:
+    """One district's commune-level units as data: a folder of CSV files (Ba Vì's is `DATA_DIR`).
+
+    `units_2021.csv` (code, name, unit_type, district_code, district_name, province_code,
+    province_name) lists the units standing before any reorganisation; optional beside it:
+    `units_2025.csv` (later unit versions with valid_from/valid_to), `crosswalk_2025.csv`
+    (old -> new links with effective_date), `aliases.csv` and `terrain_2021.csv`. An old unit
+    stands until the day before its first crosswalk step, so no dates are written in code.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        old = pd.read_csv(self.folder / "units_2021.csv", dtype=str)
+        if old.empty:
+            raise ValueError(f"{self.folder / 'units_2021.csv'}: no units")
+        first = old.iloc[0]
+        self.district_code = str(first.get("district_code", ""))
+        self.district_name = normalize_text(first.get("district_name", ""))
+        self.province_name = normalize_text(first.get("province_name", ""))
+        self.crosswalk = _read_optional(
+            self.folder / "crosswalk_2025.csv",
+            ["old_code", "old_name", "new_code", "new_name", "relationship", "effective_date"],
+        )
+        self.crosswalk["effective_date"] = pd.to_datetime(self.crosswalk["effective_date"])
+        self.aliases = _read_optional(self.folder / "aliases.csv", ["alias", "code", "note"])
+        self.units = self._all_units(old)
+        self.suffix, self.district_only, self.bare_tail = _district_patterns(
+            self.district_name, self.province_name
+        )
+
+    def _all_units(self, old: pd.DataFrame) -> pd.DataFrame:
+        terrain = _read_optional(self.folder / "terrain_2021.csv", ["code", "terrain"])
+        old = old.merge(terrain, on="code", how="left")
+        old["terrain"] = old["terrain"].fillna("plain")
+        old["valid_from"] = pd.Timestamp(UNITS_2021_FROM)
+        steps = self.crosswalk.assign(
+            key=self.crosswalk["old_code"] + "|" + self.crosswalk["old_name"].map(fold)
+        )
+        first_step = steps.groupby("key")["effective_date"].min()
+        keys = old["code"] + "|" + old["name"].map(fold)
+        old["valid_to"] = pd.to_datetime(keys.map(first_step)) - pd.Timedelta(days=1)
+        old["period"] = "2021"
+        cols = ["code", "name", "unit_type", "terrain", "valid_from", "valid_to", "period"]
+        new = _read_optional(self.folder / "units_2025.csv", cols[:3] + ["valid_from", "valid_to"])
+        new["valid_from"] = pd.to_datetime(new["valid_from"])
+        new["valid_to"] = pd.to_datetime(new["valid_to"])
+        new["terrain"] = pd.NA
+        new["period"] = new["valid_from"].dt.strftime("%Y-%m")
+        parts = [old[cols]] + ([new[cols]] if len(new) else [])
+        units = pd.concat(parts, ignore_index=True)
+        units["name"] = units["name"].map(normalize_text)
+        return units
+
+    @property
+    def period_starts(self) -> tuple[pd.Timestamp, ...]:
+        """Days from which the set of units changed (the first period starts in 1900)."""
+        days = {pd.Timestamp("1900-01-01")}
+        days |= {d for d in self.units["valid_from"] if d > pd.Timestamp(UNITS_2021_FROM)}
+        days |= {d + pd.Timedelta(days=1) for d in self.units["valid_to"].dropna()}
+        return tuple(sorted(days))
+
+    def fingerprint(self) -> str:
+        """SHA-256 over the folder's CSV files: cleaned results depend on them."""
+        digest = hashlib.sha256()
+        for path in sorted(self.folder.glob("*.csv")):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        return digest.hexdigest()
+
+
+@lru_cache(maxsize=32)
+def load_unit_table(folder: Path = DATA_DIR) -> UnitTable:
+    """The unit table in `folder`, read once per process."""
+    return UnitTable(Path(folder).resolve())
+
+
+_active: Path | None = None  # a plain global, not a ContextVar: clean's worker threads read it
+
+
+def active_table() -> UnitTable:
+    """The unit table of the district being processed (Ba Vì's unless `using_units` says)."""
+    return load_unit_table(_active or DATA_DIR)
+
+
+@contextmanager
+def using_units(folder: Path | str | None) -> Iterator[UnitTable]:
+    """Within the block, every lookup here (and so clean and the generator) uses `folder`'s
+    table; None keeps the current one."""
+    global _active
+    before = _active
+    if folder is not None:
+        if not (Path(folder) / "units_2021.csv").is_file():
+            raise UserError(f"{folder}: no units_2021.csv (the unit table of a district)")
+        _active = Path(folder).resolve()
+    try:
+        yield active_table()
+    finally:
+        _active = before
+
+
+def all_units(table: UnitTable | None = None) -> pd.DataFrame:
     """Every unit version with its validity window (`valid_to` empty = still valid)."""
-    old = pd.read_csv(DATA_DIR / "units_2021.csv", dtype=str)
-    terrain = pd.read_csv(DATA_DIR / "terrain_2021.csv", dtype=str)
-    old = old.merge(terrain, on="code", how="left")
-    old["terrain"] = old["terrain"].fillna("plain")
-    old["valid_from"] = pd.Timestamp(UNITS_2021_FROM)
-    old["valid_to"] = pd.Timestamp(LAST_DAY_OF_DISTRICT)
-    old.loc[old["code"].isin(MERGED_2025_01), "valid_to"] = pd.Timestamp(LAST_DAY_BEFORE_PHU_HONG)
-    old["period"] = "2021"
-    new = pd.read_csv(DATA_DIR / "units_2025.csv", dtype=str)
-    new["valid_from"] = pd.to_datetime(new["valid_from"])
-    new["valid_to"] = pd.to_datetime(new["valid_to"])
-    new["terrain"] = pd.NA
-    new["period"] = new["valid_from"].dt.strftime("%Y-%m")
-    cols = ["code", "name", "unit_type", "terrain", "valid_from", "valid_to", "period"]
-    units = pd.concat([old[cols], new[cols]], ignore_index=True)
-    units["name"] = units["name"].map(normalize_text)
-    return units
+    return (table or active_table()).units
 
 
-def units_on(on: date | str = date(2021, 12, 31)) -> pd.DataFrame:
+def units_on(on: date | str = date(2021, 12, 31), table: UnitTable | None = None) -> pd.DataFrame:
     """The units that existed on a date (default: the 31 units of 2021)."""
     day = pd.Timestamp(_as_date(on))
-    units = all_units()
+    units = all_units(table)
     valid = (units["valid_from"] <= day) & (units["valid_to"].isna() | (units["valid_to"] >= day))
     return units[valid].reset_index(drop=True)
 
 
-def units_2021() -> pd.DataFrame:
+def units_2021(table: UnitTable | None = None) -> pd.DataFrame:
     """The 31 commune-level units (30 xã and thị trấn Tây Đằng) reviewed by the district in 2021."""
-    return units_on(date(2021, 12, 31))
+    return units_on(date(2021, 12, 31), table)
 
 
 def unit_on(code: str, on: date | str) -> pd.Series:
@@ -104,7 +196,9 @@ def unit_on(code: str, on: date | str) -> pd.Series:
     units = units_on(on)
     match = units[units["code"] == code]
     if match.empty:
-        raise KeyError(f"no unit of huyện Ba Vì had code {code} on {_as_date(on)}")
+        raise KeyError(
+            f"no unit of huyện {active_table().district_name} had code {code} on {_as_date(on)}"
+        )
     return match.iloc[0]
 
 
@@ -119,12 +213,9 @@ def display_name(code: str, on: date | str = date(2021, 12, 31)) -> str:
     return f"{str(unit['unit_type']).lower()} {unit['name']}"
 
 
-@lru_cache(maxsize=1)
-def crosswalk() -> pd.DataFrame:
+def crosswalk(table: UnitTable | None = None) -> pd.DataFrame:
     """Old-to-new links of the 2025 reorganisation (*unverified*; split shares unknown)."""
-    table = pd.read_csv(DATA_DIR / "crosswalk_2025.csv", dtype=str)
-    table["effective_date"] = pd.to_datetime(table["effective_date"])
-    return table
+    return (table or active_table()).crosswalk
 
 
 def successors(old_code: str, old_name: str | None = None) -> pd.DataFrame:
@@ -157,14 +248,16 @@ def successors(old_code: str, old_name: str | None = None) -> pd.DataFrame:
     return pd.concat(steps, ignore_index=True).drop_duplicates(ignore_index=True)
 
 
-def successors_on(old_code: str, old_name: str, on: date | str) -> pd.DataFrame:
+def successors_on(
+    old_code: str, old_name: str, on: date | str, table: UnitTable | None = None
+) -> pd.DataFrame:
     """The unit(s) that an old (code, name) had become by date D, following each step in force.
 
     Châu Sơn is Phú Hồng on 2025-03-01 and Cổ Đô on 2025-08-01. `relationship` is "part" when
     any step on the way divided the unit (its rows cannot be assigned without a further rule).
     Empty when the unit still stood on D.
     """
-    links = crosswalk()
+    links = crosswalk(table)
     day = pd.Timestamp(_as_date(on))
     in_force = links[links["effective_date"] <= day]
     frontier = [(normalize_code(old_code), str(old_name), "whole", pd.Timestamp.min)]
@@ -217,7 +310,7 @@ class _Predecessor:
     divided: bool
 
 
-def strip_unit_affixes(folded: str) -> str:
+def strip_unit_affixes(folded: str, table: UnitTable | None = None) -> str:
     """Drop 'UBND', 'xã', 'X.', 'TT', 'thị trấn' prefixes and ', huyện Ba Vì, Hà Nội' suffixes."""
     text = folded
     changed = True
@@ -227,7 +320,7 @@ def strip_unit_affixes(folded: str) -> str:
             if text.startswith(prefix + " "):
                 text = text[len(prefix) + 1 :]
                 changed = True
-    return _DISTRICT_SUFFIX.sub("", text).strip()
+    return (table or active_table()).suffix.sub("", text).strip()
 
 
 class CommuneResolver:
@@ -238,9 +331,11 @@ class CommuneResolver:
     plausible communes. Anything else is unresolved with a reason.
     """
 
-    def __init__(self, on: date | str = date(2021, 12, 31)):
+    def __init__(self, on: date | str = date(2021, 12, 31), table: UnitTable | None = None):
         self.on = _as_date(on)
-        units = units_on(self.on)
+        self.table = table or active_table()
+        self.district = f"huyện {self.table.district_name}"
+        units = units_on(self.on, self.table)
         self.codes = set(units["code"])
         # the span in which this set of units stood unchanged, for messages ("2008-08-01 to 2024-12-31")
         self.period = f"{units['valid_from'].max():%Y-%m-%d} to " + (
@@ -249,11 +344,12 @@ class CommuneResolver:
         self.by_folded: dict[str, str] = {fold(n): c for n, c in zip(units["name"], units["code"])}
         # aliases are spellings of the 2021 units; a code reused by a later unit (09619: Tây Đằng,
         # then Quảng Oai) must not carry the old unit's aliases over to the new one
-        aliases = pd.read_csv(DATA_DIR / "aliases.csv", dtype=str)
-        names_2021 = dict(zip(units_2021()["code"], units_2021()["name"].map(fold)))
+        aliases = self.table.aliases
+        old = units_2021(self.table)
+        names_2021 = dict(zip(old["code"], old["name"].map(fold)))
         current_names = dict(zip(units["code"], units["name"].map(fold)))
         self.aliases: dict[str, str] = {
-            strip_unit_affixes(fold(a)): c
+            strip_unit_affixes(fold(a), self.table): c
             for a, c in zip(aliases["alias"], aliases["code"])
             if c in self.codes and names_2021.get(c) == current_names[c]
         }
@@ -269,11 +365,11 @@ class CommuneResolver:
         An export written after a merger often keeps the old name ("Xã Tản Hồng" in 2025-08);
         the crosswalk says what it became, so such rows are kept, flagged `via_crosswalk`.
         """
-        units = all_units()
+        units = self.table.units
         gone = units[units["valid_to"].notna() & (units["valid_to"] < pd.Timestamp(self.on))]
         found: dict[str, _Predecessor] = {}
         for code, name in zip(gone["code"], gone["name"]):
-            after = successors_on(code, name, self.on)
+            after = successors_on(code, name, self.on, self.table)
             after = after[after["new_code"].isin(self.codes)].sort_values("new_name")
             if after.empty:
                 continue
@@ -283,10 +379,11 @@ class CommuneResolver:
                 successor_names=tuple(after["new_name"]),
                 divided=bool((after["relationship"] == "part").any()) or len(after) > 1,
             )
-        aliases = pd.read_csv(DATA_DIR / "aliases.csv", dtype=str)
-        names_2021 = dict(zip(units_2021()["code"], units_2021()["name"]))
+        aliases = self.table.aliases
+        old = units_2021(self.table)
+        names_2021 = dict(zip(old["code"], old["name"]))
         for alias, code in zip(aliases["alias"], aliases["code"]):
-            key = strip_unit_affixes(fold(alias))
+            key = strip_unit_affixes(fold(alias), self.table)
             old = fold(names_2021.get(code, ""))
             if old in found and key not in found:
                 found[key] = found[old]
@@ -294,8 +391,8 @@ class CommuneResolver:
 
     def _predecessor_key(self, raw: str) -> str | None:
         """The folded name of a gone unit that `raw` spells exactly, if any (never a current one)."""
-        key = strip_unit_affixes(fold(normalize_text(raw)))
-        without_tail = strip_unit_affixes(_BARE_DISTRICT_TAIL.sub("", key))
+        key = strip_unit_affixes(fold(normalize_text(raw)), self.table)
+        without_tail = strip_unit_affixes(self.table.bare_tail.sub("", key), self.table)
         for candidate in dict.fromkeys((key, without_tail)):
             if candidate in self.by_folded or candidate in self.aliases:
                 return None
@@ -326,7 +423,7 @@ class CommuneResolver:
             if code in self.codes:
                 return Resolution(code, "code")
             return Resolution(
-                None, "unresolved", f"code {code} is not a unit of huyện Ba Vì ({self.period})"
+                None, "unresolved", f"code {code} is not a unit of {self.district} ({self.period})"
             )
         pair = _CODE_AND_NAME.match(raw)
         if pair:
@@ -336,10 +433,12 @@ class CommuneResolver:
                 pair.group("name") or pair.group("name2"),
             )
         folded = fold(raw)
-        if _DISTRICT_ONLY.match(folded) and not re.search(r"\b(xa|x|thi tran|tt)\b", folded):
+        if self.table.district_only.match(folded) and not re.search(
+            r"\b(xa|x|thi tran|tt)\b", folded
+        ):
             return Resolution(None, "unresolved", f"'{raw}' is the district, not a commune")
-        key = strip_unit_affixes(folded)
-        without_tail = strip_unit_affixes(_BARE_DISTRICT_TAIL.sub("", key))
+        key = strip_unit_affixes(folded, self.table)
+        without_tail = strip_unit_affixes(self.table.bare_tail.sub("", key), self.table)
         for candidate in dict.fromkeys((key, without_tail)):
             if candidate in self.by_folded:
                 return Resolution(self.by_folded[candidate], "exact")
@@ -363,7 +462,7 @@ class CommuneResolver:
                     f"'{raw}' is ambiguous between {best[0][0]} and {best[1][0]}",
                 )
         return Resolution(
-            None, "unresolved", f"'{raw}' is not a unit of huyện Ba Vì ({self.period})"
+            None, "unresolved", f"'{raw}' is not a unit of {self.district} ({self.period})"
         )
 
     def _resolve_code_and_name(self, raw: str, code_text: str, name: str) -> Resolution:
@@ -378,7 +477,7 @@ class CommuneResolver:
             return Resolution(
                 None,
                 "unresolved",
-                f"code {code} in '{raw}' is not a unit of huyện Ba Vì ({self.period})",
+                f"code {code} in '{raw}' is not a unit of {self.district} ({self.period})",
             )
         if by_name.code is not None and by_name.code != code:
             return Resolution(
