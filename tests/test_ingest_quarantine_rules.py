@@ -13,7 +13,7 @@ import pytest
 from analysis.ingest import columns as cols
 from analysis.ingest.clean import REPEATED_TEXT, SKIPPED, prepare_dossier_table
 from analysis.ingest.officers import build_officers
-from analysis.ingest.read import read_table
+from analysis.ingest.read import read_export
 from analysis.ingest.register import build_meetings
 from analysis.ingest.rules import (
     DOSSIER_RULES,
@@ -72,7 +72,7 @@ def reasons(tmp_path_factory) -> dict[str, str]:
     rows.append({**VALID, "Mã hồ sơ": "HS-OK"})
     path = tmp_path_factory.mktemp("rules") / "export.csv"
     pd.DataFrame(rows, columns=HEADER).to_csv(path, index=False)
-    (table,) = read_table(
+    (table,) = read_export(
         path,
         cols.DOSSIER_SYNONYMS,
         cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,),

@@ -68,7 +68,7 @@ from analysis.ingest.read import (
     RawTable,
     classify_noise_rows,
     is_noise_text,
-    read_table,
+    read_export,
 )
 from analysis.ingest.register import MEETING_COLUMNS, build_meetings
 from analysis.ingest.rules import (
@@ -290,7 +290,7 @@ LATE_REASONS = (NO_DEADLINE, COMPUTED_DUE_BEFORE_RECEIVED)  # known once every e
 def prepare_export(path: Path, source: str, secret: bytes) -> PreparedExport:
     """One export through its own per-row rules (what `export_cache` keeps between runs)."""
     prepared = PreparedExport(source)
-    for table in read_table(
+    for table in read_export(
         path,
         cols.DOSSIER_SYNONYMS,
         cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,),
@@ -456,7 +456,7 @@ def clean_rows(
     for path in files:
         source = relative_name(path, roots)
         entry = entries[source]
-        for table in read_table(path, synonyms, required):
+        for table in read_export(path, synonyms, required):
             noise = classify_noise_rows(table.data, list(required), {})
             body = table.data[~noise]
             frame, reasons = build(body, source, **kwargs)
