@@ -186,7 +186,7 @@ COMPUTED_DUE_BEFORE_RECEIVED = "appointment before received"
 
 
 def first_failing(
-    rules: list[Rule], ctx: RowContext, skipped: np.ndarray, skipped_label: str
+    rules: list[Rule], ctx: RowContext | TableContext, skipped: np.ndarray, skipped_label: str
 ) -> pd.Categorical:
     """The reason of the first rule each row fails (missing when none; `skipped_label` for
     skipped rows), as a categorical: codes per row, each reason text stored once."""
