@@ -24,11 +24,11 @@ from analysis.analyse.run import (
     REQUIRED_OFFICER_COLUMNS,
     fit_models,
     prepare_dossiers,
-    read_table,
 )
 from analysis.analyse.staffing import compute_staffing_by_month
 from analysis.demo.generate import generate_demo_data
 from analysis.ingest.clean import clean_all
+from analysis.outputs import read_processed_table
 
 
 def recover_one(seed: int, scale: float, reps: int, folder: Path) -> pd.DataFrame:
@@ -40,9 +40,9 @@ def recover_one(seed: int, scale: float, reps: int, folder: Path) -> pd.DataFram
     truth = generate_demo_data(raw, seed=seed, scale=scale, truth_path=raw / "truth.json")
     clean_all(raw, processed, secret_path=secret)
     dossiers = prepare_dossiers(
-        read_table(processed / "dossiers.parquet", REQUIRED_DOSSIER_COLUMNS)
+        read_processed_table(processed, "dossiers.parquet", REQUIRED_DOSSIER_COLUMNS)
     )
-    officers = read_table(processed / "officers.parquet", REQUIRED_OFFICER_COLUMNS)
+    officers = read_processed_table(processed, "officers.parquet", REQUIRED_OFFICER_COLUMNS)
     officers = officers.assign(commune_code=officers["commune_code"].astype("string"))
     months = pd.period_range(
         dossiers["received_at"].min().to_period("M"), dossiers["as_of"].max().to_period("M")

@@ -29,9 +29,9 @@ from analysis.report import figures, narrative, tables
 from analysis.report.labels import label_columns, label_convention
 
 manifest = tables.read_raw_manifest(processed_dir)
-dossiers = tables.read_table(processed_dir, "dossiers.parquet")
-indicators = tables.read_table(processed_dir, "indicators_period.parquet")
-monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")
+dossiers = tables.read_processed_table(processed_dir, "dossiers.parquet")
+indicators = tables.read_processed_table(processed_dir, "indicators_period.parquet")
+monthly = tables.read_processed_table(processed_dir, "indicators_monthly.parquet")
 display(
     Markdown(
         f"Synthetic data: **{manifest.get('synthetic')}**; {len(manifest.get('files', []))} raw files; "

@@ -41,27 +41,33 @@ from analysis.report.provenance import build_provenance, is_synthetic, provenanc
 manifest = tables.read_raw_manifest(processed_dir)
 figures.mark_synthetic(is_synthetic(manifest))
 indicators = tables.select_period(
-    tables.read_table(processed_dir, "indicators_period.parquet"), period
+    tables.read_processed_table(processed_dir, "indicators_period.parquet"), period
 )
 communes = indicators[indicators["commune_code"] != "district"].reset_index(drop=True)
 district = indicators[indicators["commune_code"] == "district"].iloc[0]
 convention = str(district["late_rate_convention"])
-risk = tables.select_period(tables.read_table(processed_dir, "risk_adjusted.parquet"), period)
-curve = tables.select_period(tables.read_table(processed_dir, "funnel_curve.parquet"), period)
-monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")
+risk = tables.select_period(
+    tables.read_processed_table(processed_dir, "risk_adjusted.parquet"), period
+)
+curve = tables.select_period(
+    tables.read_processed_table(processed_dir, "funnel_curve.parquet"), period
+)
+monthly = tables.read_processed_table(processed_dir, "indicators_monthly.parquet")
 district_months = tables.months_of_period(monthly, period, "district")
-effects = tables.read_table(processed_dir, "effects.csv")
+effects = tables.read_processed_table(processed_dir, "effects.csv")
 has_sensitivity = Path(processed_dir, "sensitivity.csv").exists()
-sensitivity = tables.read_table(processed_dir, "sensitivity.csv") if has_sensitivity else None
+sensitivity = (
+    tables.read_processed_table(processed_dir, "sensitivity.csv") if has_sensitivity else None
+)
 has_rank_intervals = Path(processed_dir, "commune_ranks_uncertainty.parquet").exists()
 rank_intervals = (
     tables.select_period(
-        tables.read_table(processed_dir, "commune_ranks_uncertainty.parquet"), period
+        tables.read_processed_table(processed_dir, "commune_ranks_uncertainty.parquet"), period
     )
     if has_rank_intervals
     else None
 )
-check = tables.read_table(processed_dir, "meeting_check.parquet")
+check = tables.read_processed_table(processed_dir, "meeting_check.parquet")
 
 # %%
 display(Markdown(f"# Tổng quan cải cách hành chính huyện Ba Vì — {label_period(period)}"))

@@ -42,7 +42,7 @@ from analysis.report.provenance import build_provenance, is_synthetic, provenanc
 
 manifest = tables.read_raw_manifest(processed_dir)
 figures.mark_synthetic(is_synthetic(manifest))
-indicators = tables.read_table(processed_dir, "indicators_period.parquet")
+indicators = tables.read_processed_table(processed_dir, "indicators_period.parquet")
 row = tables.require_commune(indicators, commune_code, period)
 name = unit_display_name(commune_code, period)
 title_name = name[0].upper() + name[1:]
@@ -53,14 +53,18 @@ district = indicators[
 ].iloc[0]
 convention = str(row["late_rate_convention"])
 ranks = tables.rank_lookup(
-    tables.read_table(processed_dir, "indicator_ranks.parquet"), commune_code, period
+    tables.read_processed_table(processed_dir, "indicator_ranks.parquet"), commune_code, period
 )
-risk_all = tables.select_period(tables.read_table(processed_dir, "risk_adjusted.parquet"), period)
+risk_all = tables.select_period(
+    tables.read_processed_table(processed_dir, "risk_adjusted.parquet"), period
+)
 risk_rows = risk_all[risk_all["commune_code"] == commune_code]
 risk = risk_rows.iloc[0] if not risk_rows.empty else None
-curve = tables.select_period(tables.read_table(processed_dir, "funnel_curve.parquet"), period)
+curve = tables.select_period(
+    tables.read_processed_table(processed_dir, "funnel_curve.parquet"), period
+)
 monthly = predecessors.unit_monthly(
-    tables.read_table(processed_dir, "indicators_monthly.parquet"),
+    tables.read_processed_table(processed_dir, "indicators_monthly.parquet"),
     processed_dir,
     commune_code,
     period,
@@ -70,9 +74,9 @@ district_months = tables.months_of_period(monthly, period, "district")
 commune_dossiers = tables.read_commune_dossiers(processed_dir, commune_code, period)
 fields, procedures = tables.summarise_late_drivers(commune_dossiers, period)
 officers = tables.summarise_officers(
-    tables.read_table(processed_dir, "officers.parquet"), commune_code, period
+    tables.read_processed_table(processed_dir, "officers.parquet"), commune_code, period
 )
-check = tables.read_table(processed_dir, "meeting_check.parquet")
+check = tables.read_processed_table(processed_dir, "meeting_check.parquet")
 check = check[check["commune_code"] == commune_code]
 meeting_dates = tables.read_meeting_dates(processed_dir)
 official = official_table.build_official_table(commune_dossiers, period)

@@ -16,8 +16,10 @@ from analysis.outputs import (
     clear_leftovers,
     folder_lock,
     output_checksums,
+    read_processed_table,
     record_checksums,
     verify_processed_set,
+    write_atomic,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -254,3 +256,45 @@ class TestMixedSetRefusal:
         (out / "quarantine.csv").write_text("corrected\n")
         record_checksums(out)
         verify_processed_set(out)
+
+
+class TestWriteAtomic:
+    """One helper writes every file that must never be seen half written (analysis.outputs)."""
+
+    def test_text_csv_and_parquet_land_whole_with_no_temp_left(self, tmp_path):
+        import pandas as pd
+
+        frame = pd.DataFrame({"commune_code": ["09619"], "late": [0.25]})
+        write_atomic("xin chào\n", tmp_path / "note.txt")
+        write_atomic(frame, tmp_path / "t.csv")
+        write_atomic(frame, tmp_path / "t.parquet")
+        assert (tmp_path / "note.txt").read_text(encoding="utf-8") == "xin chào\n"
+        assert read_processed_table(tmp_path, "t.csv").equals(frame)
+        assert read_processed_table(tmp_path, "t.parquet", ["late"]).equals(frame)
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["note.txt", "t.csv", "t.parquet"]
+
+    def test_temp_file_lives_in_temp_dir_and_mode_is_set_before_the_rename(self, tmp_path):
+        scratch, page = tmp_path / "build", tmp_path / "site" / "index.html"
+        scratch.mkdir()
+        page.parent.mkdir()
+        write_atomic("<p>ok</p>", page, temp_dir=scratch, mode=0o600)
+        assert page.read_text(encoding="utf-8") == "<p>ok</p>"
+        assert page.stat().st_mode & 0o777 == 0o600
+        assert list(scratch.iterdir()) == []
+
+    def test_a_failed_rename_leaves_no_temp(self, tmp_path):
+        (tmp_path / "taken").mkdir()
+        (tmp_path / "taken" / "file").write_text("x")
+        with pytest.raises(OSError):
+            write_atomic("new", tmp_path / "taken")  # written to a temp, then the rename fails
+        assert [p.name for p in tmp_path.iterdir()] == ["taken"]
+
+
+def test_read_processed_table_names_the_file_and_the_missing_columns(tmp_path):
+    import pandas as pd
+
+    with pytest.raises(UserError, match="officers.parquet is missing"):
+        read_processed_table(tmp_path, "officers.parquet")
+    pd.DataFrame({"officer_id": ["off_1"]}).to_parquet(tmp_path / "officers.parquet")
+    with pytest.raises(UserError, match="missing column.*commune_code"):
+        read_processed_table(tmp_path, "officers.parquet", ["officer_id", "commune_code"])

@@ -310,7 +310,7 @@ def test_categories_renamed_merged_and_blanked_like_mapping_each_row():
 
 def test_padded_short_rows_join_the_categorical_columns(tmp_path):
     from analysis.ingest.prepare import REPEATED_TEXT
-    from analysis.ingest.read import read_table
+    from analysis.ingest.read import read_export
 
     lines = [
         "Mã hồ sơ,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Ngày có kết quả,Trạng thái",
@@ -320,7 +320,7 @@ def test_padded_short_rows_join_the_categorical_columns(tmp_path):
     ]
     path = tmp_path / "ragged.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
-    (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED, REPEATED_TEXT)
+    (table,) = read_export(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED, REPEATED_TEXT)
     data = table.data
     assert data["unit"].dtype == "category" and data["status"].dtype == "category"
     assert data["unit"].tolist() == ["Phong Vân", "Cổ Đô", "Phong Vân"]

@@ -1,4 +1,4 @@
-"""Every dossier quarantine rule (analysis.ingest.rules.DOSSIER_RULES) has a case here.
+"""Every quarantine rule (analysis.ingest.rules: dossiers, rosters, registers) has a case here.
 
 One tiny export holds one row per case: a valid row with one cell changed, and the reason that
 row must be quarantined with (the first rule it fails). Adding a rule = one `Rule` + one case.
@@ -11,9 +11,18 @@ import pandas as pd
 import pytest
 
 from analysis.ingest import columns as cols
+from analysis.ingest.officers import build_officers
 from analysis.ingest.prepare import REPEATED_TEXT, SKIPPED, prepare_dossier_table
-from analysis.ingest.read import read_table
-from analysis.ingest.rules import DOSSIER_RULES, RowContext, Rule, first_failing
+from analysis.ingest.read import read_export
+from analysis.ingest.register import build_meetings
+from analysis.ingest.rules import (
+    DOSSIER_RULES,
+    REGISTER_RULES,
+    ROSTER_RULES,
+    RowContext,
+    Rule,
+    first_failing,
+)
 
 HEADER = ["Mã hồ sơ", "Tên thủ tục", "Đơn vị tiếp nhận", "Kênh thực hiện", "Ngày tiếp nhận",
           "Ngày hẹn trả", "Ngày có kết quả", "Ngày trả kết quả", "Trạng thái"]  # fmt: skip
@@ -63,7 +72,7 @@ def reasons(tmp_path_factory) -> dict[str, str]:
     rows.append({**VALID, "Mã hồ sơ": "HS-OK"})
     path = tmp_path_factory.mktemp("rules") / "export.csv"
     pd.DataFrame(rows, columns=HEADER).to_csv(path, index=False)
-    (table,) = read_table(
+    (table,) = read_export(
         path,
         cols.DOSSIER_SYNONYMS,
         cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,),
@@ -101,3 +110,56 @@ def test_a_rule_on_a_column_with_missing_values_is_na_safe():
     )
     got = first_failing([rule], ctx, np.array([False, False, False]), SKIPPED)
     assert list(got.astype(object)) == ["postal", np.nan, np.nan]
+
+
+# rosters and registers: the same Rule type, one case per rule, cells by canonical column
+ROSTER_VALID = {
+    "name": "Nguyễn Văn An",
+    "unit": "UBND xã Phong Vân",
+    "title": "Công chức Tư pháp - Hộ tịch",
+    "arrangement": "Chuyên trách",
+    "start_date": "01/03/2021",
+    "end_date": "30/11/2021",
+}
+ROSTER_CASES = {
+    "missing_name": ({"name": ""}, "missing officer name"),
+    "unknown_unit": ({"unit": "huyện Ba Vì"}, "the district"),
+    "unparseable_start": ({"start_date": "đầu năm"}, "unparseable start date"),
+    "unparseable_end": ({"end_date": "cuối năm"}, "unparseable end date"),
+    "end_before_start": ({"end_date": "28/02/2021"}, "end date before start date"),
+    "unknown_arrangement": ({"arrangement": "luân phiên"}, "unknown arrangement"),
+}
+REGISTER_VALID = {"meeting_date": "12/10/2021", "title": "Họp giao ban CCHC quý IV"}
+REGISTER_CASES = {"missing_date": ({"meeting_date": "tháng sau"}, "missing or unparseable")}
+
+
+def _case_reasons(valid: dict, cases: dict, build) -> dict[str, str]:
+    rows = [valid | changed for changed, _ in cases.values()] + [valid]
+    body = pd.DataFrame(rows, dtype=object).assign(source_row=range(2, len(rows) + 2))
+    _, found = build(body, "cases.csv")
+    assert found.iloc[-1] is None  # the untouched row passes every rule
+    return dict(zip(cases, found.iloc[:-1], strict=True))
+
+
+@pytest.fixture(scope="module")
+def roster_reasons() -> dict[str, str]:
+    return _case_reasons(
+        ROSTER_VALID, ROSTER_CASES, lambda b, s: build_officers(b, s, secret=b"secret")
+    )
+
+
+def test_every_roster_and_register_rule_has_a_case():
+    assert [rule.name for rule in ROSTER_RULES] == list(ROSTER_CASES)
+    assert [rule.name for rule in REGISTER_RULES] == list(REGISTER_CASES)
+
+
+@pytest.mark.parametrize("name", list(ROSTER_CASES))
+def test_each_roster_rule_quarantines_its_case_with_its_reason(roster_reasons, name):
+    reason = roster_reasons[name]
+    assert reason is not None and ROSTER_CASES[name][1] in reason, reason
+
+
+@pytest.mark.parametrize("name", list(REGISTER_CASES))
+def test_each_register_rule_quarantines_its_case_with_its_reason(name):
+    reason = _case_reasons(REGISTER_VALID, REGISTER_CASES, build_meetings)[name]
+    assert reason is not None and reason.startswith(REGISTER_CASES[name][1]), reason

@@ -427,7 +427,7 @@ class TestReadText:
         [("utf-8", ","), ("utf-8-sig", ";"), ("cp1258", "\t"), ("utf-16", ",")],
     )
     def test_encodings_and_delimiters_are_detected(self, tmp_path, encoding, delimiter):
-        from analysis.ingest.read import read_table
+        from analysis.ingest.read import read_export
 
         lines = [
             "DANH SÁCH HỒ SƠ",
@@ -440,7 +440,7 @@ class TestReadText:
         path = tmp_path / "export.csv"
         text = "\r\n".join(lines)
         path.write_bytes(to_cp1258(text) if encoding == "cp1258" else text.encode(encoding))
-        (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+        (table,) = read_export(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
         assert table.header_row == 3 and table.data["source_row"].tolist() == [4]
         assert fold_unit(table.data["unit"].iloc[0]) == "xa thuy an"
 
@@ -469,7 +469,7 @@ def fold_unit(value):
 
 class TestHeaderShapes:
     def test_headers_split_over_two_rows_are_combined(self, tmp_path):
-        from analysis.ingest.read import read_table
+        from analysis.ingest.read import read_export
 
         lines = [
             "DANH SÁCH HỒ SƠ,,,,,",
@@ -479,14 +479,14 @@ class TestHeaderShapes:
         ]
         path = tmp_path / "two_rows.csv"
         path.write_text("\n".join(lines), encoding="utf-8")
-        (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+        (table,) = read_export(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
         assert {"received_at", "due_at"} <= set(table.data.columns)
         assert table.data["source_row"].tolist() == [4] and table.rows_read == 1
 
     def test_a_summary_sheet_without_the_columns_is_passed_over(self, tmp_path):
         import openpyxl
 
-        from analysis.ingest.read import read_table
+        from analysis.ingest.read import read_export
 
         wb = openpyxl.Workbook()
         wb.active.title = "Tổng hợp"
@@ -495,7 +495,7 @@ class TestHeaderShapes:
         data.append(["Mã hồ sơ", "Đơn vị tiếp nhận", "Hình thức nộp", "Ngày tiếp nhận"])
         data.append(["A-1", "Phong Vân", "Trực tiếp", "01/03/2021"])
         wb.save(tmp_path / "book.xlsx")
-        tables = read_table(tmp_path / "book.xlsx", cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+        tables = read_export(tmp_path / "book.xlsx", cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
         assert [t.sheet for t in tables] == ["Chi tiết"]
 
     def test_result_delivery_and_notes_columns_do_not_take_real_columns(self):
@@ -572,7 +572,7 @@ def test_unit_written_with_its_code_or_a_district_tail_resolves():
 
 def test_a_deadline_column_holding_dates_is_the_appointment(tmp_path):
     from analysis.ingest.prepare import prepare_dossier_table
-    from analysis.ingest.read import read_table
+    from analysis.ingest.read import read_export
 
     lines = [
         "Mã hồ sơ,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Thời hạn giải quyết",
@@ -581,14 +581,14 @@ def test_a_deadline_column_holding_dates_is_the_appointment(tmp_path):
     ]
     path = tmp_path / "deadline.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
-    (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+    (table,) = read_export(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
     _, frame, reasons = prepare_dossier_table(table, "deadline.csv", b"k")
     assert frame["due_at"].iloc[0] == pd.Timestamp("2021-03-05")
     assert reasons.iloc[1] == "unparseable due date"
 
 
 def test_csv_rows_with_trimmed_trailing_cells_are_data_and_longer_rows_are_flagged(tmp_path):
-    from analysis.ingest.read import read_table
+    from analysis.ingest.read import read_export
 
     lines = [
         "Mã hồ sơ,Đơn vị tiếp nhận,Kênh nộp,Ngày tiếp nhận,Ngày có kết quả,Trạng thái",
@@ -599,7 +599,7 @@ def test_csv_rows_with_trimmed_trailing_cells_are_data_and_longer_rows_are_flagg
     ]
     path = tmp_path / "ragged.csv"
     path.write_text("\n".join(lines), encoding="utf-8")
-    (table,) = read_table(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
+    (table,) = read_export(path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED)
     assert table.data["dossier_id"].tolist()[:2] == ["A-1", "A-2"] and table.data[
         "source_row"
     ].tolist() == [2, 3, 5]
@@ -668,12 +668,12 @@ class TestOnlineFlag:
 
     def test_without_channel_or_mark_column_the_error_names_both(self, tmp_path):
         from analysis.errors import UserError
-        from analysis.ingest.read import read_table
+        from analysis.ingest.read import read_export
 
         path = tmp_path / "no_channel.csv"
         path.write_text("Mã hồ sơ,Đơn vị,Ngày nhận\nA-1,Phong Vân,01/03/2021\n", encoding="utf-8")
         with pytest.raises(UserError, match="required column 'channel' or 'online_flag'"):
-            read_table(
+            read_export(
                 path, cols.DOSSIER_SYNONYMS, cols.DOSSIER_REQUIRED + ("channel|online_flag",)
             )
 

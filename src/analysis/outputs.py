@@ -204,12 +204,48 @@ def record_checksums(folder: str | Path, manifest_name: str = "manifest.json") -
         for name, entry in (manifest.get("outputs") or {}).items():
             if isinstance(entry, dict) and entry.get("sha256"):
                 entry["sha256"] = file_sha256(folder / name)
-    write_text_atomic(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", path)
+    write_atomic(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", path)
 
 
-def write_text_atomic(text: str, path: str | Path) -> None:
-    """Write a small text file through a temp file and a rename."""
+def write_atomic(
+    content, path: str | Path, *, temp_dir: str | Path | None = None, mode=None
+) -> Path:
+    """Write text or a frame (Parquet, or CSV by suffix) through a temp file and a rename, so
+    readers never see half a file. `temp_dir` (same file system) keeps the temp file out of a
+    folder others list; `mode` sets permissions before the file appears (a key: 0o600)."""
     path = Path(path)
-    temp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    temp.write_text(text, encoding="utf-8")
-    os.replace(temp, path)
+    temp = Path(temp_dir or path.parent) / f".{path.name}.{uuid.uuid4().hex[:8]}.tmp"
+    try:
+        if isinstance(content, str):
+            temp.write_text(content, encoding="utf-8")
+        elif path.suffix == ".csv":
+            content.to_csv(temp, index=False, encoding="utf-8")
+        else:
+            content.to_parquet(temp, index=False)
+        if mode is not None:
+            os.chmod(temp, mode)
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    return path
+
+
+def read_processed_table(processed_dir: str | Path, name: str, required=(), **kwargs):
+    """One table clean or analyse wrote (Parquet, or CSV with codes kept as text); a UserError
+    naming the file when it or a `required` column is missing. Pandas is imported here, not at
+    the top: `analysis.steps` imports this module and must stay light."""
+    import pandas as pd
+
+    path = Path(processed_dir) / name
+    if not path.exists():
+        raise UserError(f"{path} is missing: run `python -m analysis clean` then `analyse` first")
+    if name.endswith(".csv"):
+        table = pd.read_csv(path, dtype={"commune_code": str}, **kwargs)
+    else:
+        table = pd.read_parquet(path, **kwargs)
+    missing = [c for c in required if c not in table.columns]
+    if missing:
+        raise UserError(
+            f"{path}: missing column(s) {', '.join(missing)} (see docs/data_contract.md)"
+        )
+    return table

@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from analysis.outputs import write_text_atomic
+from analysis.outputs import write_atomic
 from analysis.paths import PACKAGE_DIR
 
 STAMP_VERSION = 1
@@ -229,7 +229,7 @@ def write_stamp(
     stamp["stat"] = {k: v for k, v in records.items() if k in keep}
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(json.dumps(stamp, indent=1, sort_keys=True) + "\n", path)
+    write_atomic(json.dumps(stamp, indent=1, sort_keys=True) + "\n", path)
 
 
 def refresh_stat(path: Path, stamp: dict, hasher: Hasher) -> None:
@@ -239,4 +239,4 @@ def refresh_stat(path: Path, stamp: dict, hasher: Hasher) -> None:
     updated = {k: v for k, v in hasher.records.items() if k in stat and stat[k] != v}
     if updated:
         stamp["stat"] = {**stat, **updated}
-        write_text_atomic(json.dumps(stamp, indent=1, sort_keys=True) + "\n", Path(path))
+        write_atomic(json.dumps(stamp, indent=1, sort_keys=True) + "\n", Path(path))

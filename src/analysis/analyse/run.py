@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,7 +50,9 @@ from analysis.outputs import (
     folder_lock,
     new_generation,
     read_manifest,
+    read_processed_table,
     verify_processed_set,
+    write_atomic,
 )
 from analysis.provenance import code_version, file_sha256
 
@@ -69,38 +69,6 @@ REQUIRED_DOSSIER_COLUMNS = [
 REQUIRED_OFFICER_COLUMNS = ["officer_id", "commune_code", "is_concurrent", "start_date", "end_date"]
 DATE_COLUMNS = ["received_at", "due_at", "completed_at", "returned_at", "as_of"]
 CLEAN_INPUTS = ["dossiers.parquet", "officers.parquet", "meeting_mentions.parquet"]
-
-
-def write_atomic(frame_or_text, path: Path) -> Path:
-    """Write Parquet, CSV or text through a temp file and a rename, so readers never see half a file."""
-    path = Path(path)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        if isinstance(frame_or_text, str):
-            Path(temp).write_text(frame_or_text, encoding="utf-8")
-        elif path.suffix == ".csv":
-            frame_or_text.to_csv(temp, index=False, encoding="utf-8")
-        else:
-            frame_or_text.to_parquet(temp, index=False)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.remove(temp)
-    return path
-
-
-def read_table(path: Path, required: list[str]) -> pd.DataFrame:
-    """Read a processed Parquet table, failing with the file and the missing columns."""
-    if not path.exists():
-        raise UserError(f"{path}: not found; run `python -m analysis clean` first")
-    table = pd.read_parquet(path)
-    missing = [c for c in required if c not in table.columns]
-    if missing:
-        raise UserError(
-            f"{path}: missing column(s) {', '.join(missing)} (see docs/data_contract.md)"
-        )
-    return table
 
 
 def prepare_dossiers(dossiers: pd.DataFrame) -> pd.DataFrame:
@@ -162,10 +130,12 @@ def analyse_all(
     # Load inputs
     dossiers_path, officers_path = folder / "dossiers.parquet", folder / "officers.parquet"
     mentions_path = folder / "meeting_mentions.parquet"
-    dossiers = prepare_dossiers(read_table(dossiers_path, REQUIRED_DOSSIER_COLUMNS))
+    dossiers = prepare_dossiers(
+        read_processed_table(folder, dossiers_path.name, REQUIRED_DOSSIER_COLUMNS)
+    )
     if dossiers.empty:
         raise UserError(f"{dossiers_path}: no dossiers with a commune and a received date")
-    officers = read_table(officers_path, REQUIRED_OFFICER_COLUMNS)
+    officers = read_processed_table(folder, officers_path.name, REQUIRED_OFFICER_COLUMNS)
     officers = officers.assign(commune_code=officers["commune_code"].astype("string"))
     mentions = pd.read_parquet(mentions_path) if mentions_path.exists() else None
     if saturday_counts is None:

@@ -16,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.ingest.status_words import status_of
 from analysis.ingest.vector import STRING, cell_text, factorize, map_distinct
 from analysis.privacy import OTHER_FIELD, OTHER_PROCEDURE, restrict_to_catalogue
 from analysis.reference.calendar import add_working_days, count_working_days
@@ -126,51 +127,6 @@ def online_level_of(value: object) -> str | None:
     digit = re.search(r"\b([234])\b", key)
     if digit and not re.search(r"\d{2,}", key):
         return f"level_{digit.group(1)}"
-    return None
-
-
-_STOPPED = re.compile(r"\b(dung|ngung|cham dut) (xu ly|giai quyet|thu ly)\b")
-_SENT_BACK = re.compile(r"\btra lai\b(?! (ket qua|kq)\b)")  # "Trả lại (hồ sơ)", not a result
-_AWAITING_HANDOVER = re.compile(r"\bcho tra\b")  # "Chờ trả kết quả", "Đã có kết quả, chờ trả"
-
-
-def status_of(value: object) -> str | None:
-    """Status words of one-stop systems to resolved | pending | awaiting_supplement | refused | withdrawn."""
-    key = fold(value)
-    if not key:
-        return None
-    if "rut" in key.split() or "withdraw" in key or "huy" in key.split() or "cancel" in key:
-        return "withdrawn"
-    if _STOPPED.search(key) and "tam dung" not in key and "tam ngung" not in key:
-        # "Dừng xử lý": processing ended without a result at the applicant's or the office's
-        # initiative; closest to a withdrawal (a pause, "Tạm dừng", stays pending)
-        return "withdrawn"
-    if (
-        "tu choi" in key
-        or "khong giai quyet" in key
-        or "khong du dieu kien" in key
-        or "refus" in key
-        or "reject" in key
-        or _SENT_BACK.search(key)
-    ):
-        return "refused"
-    if "bo sung" in key or "supplement" in key:
-        return "awaiting_supplement"
-    if _AWAITING_HANDOVER.search(key):
-        return "resolved"  # "Chờ trả kết quả": the result exists, only the hand-over is left
-    if key.startswith(("chua ", "dang ", "cho ")) or key in ("chua", "dang", "cho"):
-        return "pending"  # "Chưa có kết quả", "Đang xử lý", "Chờ phê duyệt"
-    if re.search(
-        r"da tra|co ket qua|xong|hoan thanh|hoan tat|da giai quyet|duoc giai quyet|da xu ly"
-        r"|ket thuc|resolved|done|completed|returned|finished",
-        key,
-    ):
-        return "resolved"  # "Đã có kết quả, chưa trả" is resolved: the result exists
-    if re.search(
-        r"\bdang\b|\bcho\b|chua|moi tiep nhan|da tiep nhan|pending|processing|in progress|tam dung",
-        key,
-    ):
-        return "pending"
     return None
 
 

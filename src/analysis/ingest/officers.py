@@ -12,6 +12,7 @@ from analysis.ingest.contract import OFFICERS
 from analysis.ingest.dates import parse_dates
 from analysis.ingest.dossiers import resolve_units
 from analysis.ingest.privacy import pseudonymize_officers
+from analysis.ingest.rules import ROSTER_RULES, TableContext, reasons_of
 from analysis.text import fold, normalize_text
 
 OFFICER_COLUMNS = OFFICERS.names  # declared in analysis.ingest.contract
@@ -32,7 +33,7 @@ def concurrent_of(value: object) -> object:
 def build_officers(
     body: pd.DataFrame, source_file: str, secret: bytes
 ) -> tuple[pd.DataFrame, pd.Series]:
-    """Clean roster rows and a reason per row (None when valid)."""
+    """Clean roster rows and a reason per row (None when valid; rules.ROSTER_RULES)."""
     start = (
         parse_dates(body["start_date"])
         if "start_date" in body
@@ -60,25 +61,5 @@ def build_officers(
         },
         index=body.index,
     )
-    reasons = pd.Series(None, index=body.index, dtype="object")
-
-    def flag(mask: pd.Series, reason: object) -> None:
-        reasons.loc[mask & reasons.isna()] = (
-            reason if isinstance(reason, str) else reason[mask & reasons.isna()]
-        )
-
-    flag(frame["officer_id"].isna(), "missing officer name")
-    flag(frame["commune_code"].isna(), units["unit_reason"].astype(object).fillna("unknown unit"))
-    raw_start = (
-        body["start_date"].astype("string").str.strip().fillna("") if "start_date" in body else None
-    )
-    if raw_start is not None:
-        flag(start.isna() & raw_start.ne(""), "unparseable start date")
-    raw_end = (
-        body["end_date"].astype("string").str.strip().fillna("") if "end_date" in body else None
-    )
-    if raw_end is not None:
-        flag(end.isna() & raw_end.ne(""), "unparseable end date")
-    flag(end.notna() & start.notna() & (end < start), "end date before start date")
-    flag(frame["is_concurrent"].isna(), "unknown arrangement (neither kiêm nhiệm nor chuyên trách)")
+    reasons = reasons_of(ROSTER_RULES, TableContext(body, frame, units["unit_reason"]))
     return frame[OFFICER_COLUMNS], reasons

@@ -34,7 +34,7 @@ from analysis.ingest.export_cache import (
 )
 from analysis.ingest.privacy import pseudonymize_officers
 from analysis.ingest.quarantine import build_quarantine_rows
-from analysis.ingest.read import RawTable, classify_noise_rows, read_table
+from analysis.ingest.read import RawTable, classify_noise_rows, read_export
 from analysis.ingest.rows import (
     malformed_quarantine_rows,
     relative_name,
@@ -204,7 +204,7 @@ LATE_REASONS = (NO_DEADLINE, COMPUTED_DUE_BEFORE_RECEIVED)  # known once every e
 def prepare_export(path: Path, source: str, secret: bytes) -> PreparedExport:
     """One export through its own per-row rules (what `export_cache` keeps between runs)."""
     prepared = PreparedExport(source)
-    for table in read_table(
+    for table in read_export(
         path,
         cols.DOSSIER_SYNONYMS,
         cols.DOSSIER_REQUIRED + (cols.DOSSIER_CHANNEL_REQUIRED,),

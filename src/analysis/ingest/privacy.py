@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
 import pandas as pd
 
+from analysis.outputs import write_atomic
 from analysis.paths import LOCAL_DIR
 from analysis.text import fold
 
@@ -31,10 +31,7 @@ def load_secret(path: Path | str | None = None) -> bytes:
         return path.read_text(encoding="ascii").strip().encode("ascii")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = secrets.token_hex(32)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(key + "\n", encoding="ascii")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, path)
+    write_atomic(key + "\n", path, mode=0o600)
     return key.encode("ascii")
 
 

@@ -549,7 +549,7 @@ def split_short_rows(
     return short, sorted(long)
 
 
-def read_table(
+def read_export(
     path: Path, synonyms: dict, required: tuple[str, ...], repeated: frozenset[str] = frozenset()
 ) -> list[RawTable]:
     """Read one raw file of any supported kind; UserError names the file and what is wrong.

@@ -12,6 +12,7 @@ import pandas as pd
 
 from analysis.ingest.contract import MEETINGS
 from analysis.ingest.dates import parse_dates
+from analysis.ingest.rules import REGISTER_RULES, TableContext, reasons_of
 from analysis.text import fold, normalize_text
 
 # meetings.parquet: the extracted reports' columns less their plan list (kept in the JSON output)
@@ -55,7 +56,7 @@ def meeting_id_of(dates: pd.Series) -> pd.Series:
 
 
 def build_meetings(body: pd.DataFrame, source_file: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Clean register rows and a reason per row (None when valid)."""
+    """Clean register rows and a reason per row (None when valid; rules.REGISTER_RULES)."""
     date = parse_dates(body["meeting_date"])
 
     def column(name: str) -> pd.Series:
@@ -80,6 +81,5 @@ def build_meetings(body: pd.DataFrame, source_file: str) -> tuple[pd.DataFrame, 
         },
         index=body.index,
     )
-    reasons = pd.Series(None, index=body.index, dtype="object")
-    reasons[date.isna()] = "missing or unparseable meeting date"
+    reasons = reasons_of(REGISTER_RULES, TableContext(body, frame))
     return frame[MEETING_COLUMNS], reasons

@@ -16,7 +16,7 @@ from analysis.ingest.read import (
     TEXT_SUFFIXES,
     classify_noise_rows,
     is_noise_text,
-    read_table,
+    read_export,
 )
 from analysis.ingest.vector import STRING
 from analysis.privacy import scrub_values
@@ -64,7 +64,7 @@ def clean_rows(
     for path in files:
         source = relative_name(path, roots)
         entry = entries[source]
-        for table in read_table(path, synonyms, required):
+        for table in read_export(path, synonyms, required):
             noise = classify_noise_rows(table.data, list(required), {})
             body = table.data[~noise]
             frame, reasons = build(body, source, **kwargs)

@@ -1,10 +1,11 @@
-"""Quarantine rules for dossier rows: one ordered list, each a named one-line predicate.
+"""Quarantine rules for dossier, roster and register rows: ordered lists of named predicates.
 
 A row is quarantined with the reason of the FIRST rule it fails (the order below is the order
-reasons are reported in). To add a rule: add one `Rule` where it belongs in `DOSSIER_RULES` and
-a case for it in `tests/test_ingest_quarantine_rules.py` (every rule must have one).
+reasons are reported in). To add a rule: add one `Rule` where it belongs in `DOSSIER_RULES`,
+`ROSTER_RULES` or `REGISTER_RULES` and a case for it in `tests/test_ingest_quarantine_rules.py`
+(every rule must have one).
 
-A predicate gets a `RowContext` and returns one truth value per row: a numpy array, or a pandas
+A predicate gets a `RowContext` (dossiers) or a `TableContext` (rosters, registers) and returns one truth value per row: a numpy array, or a pandas
 Series, nullable ones included (missing counts as False, so `ctx.frame["channel"].eq("postal")`
 is fine). Where the wording depends on the row, `reason` is a function of the context and the
 rows failing, returning one text per such row.
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,11 +67,27 @@ def as_mask(values) -> np.ndarray:
     return np.asarray(values, dtype=bool)
 
 
+@dataclass
+class TableContext:
+    """What roster and register rules look at: the raw cells and the parsed frame."""
+
+    body: pd.DataFrame  # raw cells by canonical column
+    frame: pd.DataFrame  # parsed columns (OFFICERS or MEETINGS of analysis.ingest.contract)
+    unit_reason: pd.Series | None = None  # why the unit was not resolved (rosters)
+
+    def unparseable(self, column: str) -> np.ndarray:
+        """The parsed column is empty although its raw cell holds more than blanks."""
+        if column not in self.body:
+            return np.zeros(len(self.body), dtype=bool)
+        raw = self.body[column].astype("string").str.strip().fillna("")
+        return self.frame[column].isna().to_numpy() & raw.ne("").to_numpy()
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str
-    test: Callable[[RowContext], object]
-    reason: str | Callable[[RowContext, np.ndarray], object]
+    test: Callable[[Any], object]  # RowContext or TableContext -> one truth value per row
+    reason: str | Callable[[Any, np.ndarray], object]
 
 
 def _unit_reasons(ctx: RowContext, rows: np.ndarray) -> pd.Categorical:
@@ -136,6 +154,31 @@ DOSSIER_RULES: list[Rule] = [
     ),
 ]
 
+ROSTER_RULES: list[Rule] = [
+    Rule("missing_name", _no("officer_id"), "missing officer name"),
+    Rule(
+        "unknown_unit",
+        _no("commune_code"),
+        lambda ctx, rows: ctx.unit_reason.fillna("unknown unit").to_numpy(dtype=object)[rows],
+    ),
+    Rule("unparseable_start", lambda ctx: ctx.unparseable("start_date"), "unparseable start date"),
+    Rule("unparseable_end", lambda ctx: ctx.unparseable("end_date"), "unparseable end date"),
+    Rule(
+        "end_before_start",
+        lambda ctx: ctx.frame["end_date"] < ctx.frame["start_date"],  # NaT compares False
+        "end date before start date",
+    ),
+    Rule(
+        "unknown_arrangement",
+        _no("is_concurrent"),
+        "unknown arrangement (neither kiêm nhiệm nor chuyên trách)",
+    ),
+]
+
+REGISTER_RULES: list[Rule] = [
+    Rule("missing_date", _no("meeting_date"), "missing or unparseable meeting date"),
+]
+
 # rules that need every export (deadlines learned from all of them): checked when the exports are
 # combined, on the rows no rule above failed (analysis.ingest.clean.clean_dossiers)
 NO_DEADLINE = "no appointment date and no known deadline for the procedure"
@@ -143,7 +186,7 @@ COMPUTED_DUE_BEFORE_RECEIVED = "appointment before received"
 
 
 def first_failing(
-    rules: list[Rule], ctx: RowContext, skipped: np.ndarray, skipped_label: str
+    rules: list[Rule], ctx: RowContext | TableContext, skipped: np.ndarray, skipped_label: str
 ) -> pd.Categorical:
     """The reason of the first rule each row fails (missing when none; `skipped_label` for
     skipped rows), as a categorical: codes per row, each reason text stored once."""
@@ -168,3 +211,10 @@ def first_failing(
             code[target] = np.array([label(t) for t in texts])[rows_codes]
         open_rows[target] = False
     return pd.Categorical.from_codes(code, categories=labels)
+
+
+def reasons_of(rules: list[Rule], ctx: TableContext) -> pd.Series:
+    """The reason of the first rule each row fails, None where it passes them all."""
+    index = ctx.body.index
+    found = pd.Series(first_failing(rules, ctx, np.zeros(len(index), dtype=bool), ""), index=index)
+    return found.astype(object).where(found.notna(), None)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import signal
 import sys
 import threading
@@ -39,7 +38,7 @@ import papermill
 from tqdm import tqdm
 
 from analysis.errors import UserError
-from analysis.outputs import clear_leftovers, folder_lock, verify_processed_set
+from analysis.outputs import clear_leftovers, folder_lock, verify_processed_set, write_atomic
 from analysis.paths import NOTEBOOKS_DIR
 from analysis.publish import cache as brief_cache
 from analysis.publish.html import (
@@ -165,15 +164,7 @@ class Builder:
         finally:
             pass
         body = export_html(executed, self.exporter(), title)
-        write_page(body, html_path, notebook_path.parent)
-
-
-def write_page(body: str, path: Path, scratch: Path) -> None:
-    """Write a shared page atomically; its temp file lives in the build folder, never beside it."""
-    scratch.mkdir(parents=True, exist_ok=True)
-    tmp = scratch / f"{path.name}.{threading.get_ident()}.tmp"
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, path)
+        write_atomic(body, html_path, temp_dir=notebook_path.parent)
 
 
 @contextmanager
@@ -232,9 +223,9 @@ def key_figures(processed_dir: Path, codes: list[str], period: str) -> pd.DataFr
     """Late rate, its rank, online share and volume per unit, for the index page."""
     try:
         indicators = tables.select_period(
-            tables.read_table(processed_dir, "indicators_period.parquet"), period
+            tables.read_processed_table(processed_dir, "indicators_period.parquet"), period
         )
-        ranks = tables.read_table(processed_dir, "indicator_ranks.parquet")
+        ranks = tables.read_processed_table(processed_dir, "indicator_ranks.parquet")
     except UserError:
         return pd.DataFrame({"commune_code": codes})
     late_rank = ranks[(ranks["period"] == period) & (ranks["indicator"] == "late_rate")][
@@ -527,7 +518,7 @@ def _build_period(
         overview_result = {"status": "cached", "html": previous["html"]}
     index = out / "index.html"
     conventions = rows["late_rate_convention"].dropna() if "late_rate_convention" in rows else []
-    write_page(
+    write_atomic(
         render_index(
             period,
             rows,
@@ -537,7 +528,7 @@ def _build_period(
             uncertainty=read_rank_uncertainty(processed_dir, period),
         ),
         index,
-        build,
+        temp_dir=build,
     )
 
     all_results = [results[c] for c in codes] + ([results[OVERVIEW_KEY]] if overview else [])
@@ -559,8 +550,10 @@ def _build_period(
         "results": [asdict(r) for r in all_results],
         "seconds": round(time.perf_counter() - started, 2),
     }
-    write_page(
-        json.dumps(summary, ensure_ascii=False, indent=1), build / "briefs_summary.json", build
+    write_atomic(
+        json.dumps(summary, ensure_ascii=False, indent=1),
+        build / "briefs_summary.json",
+        temp_dir=build,
     )
     return summary
 

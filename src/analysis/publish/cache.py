@@ -112,17 +112,21 @@ def brief_parts(
     so a replaced export rebuilds only the briefs of the units it covers."""
     end = tables.parse_period(period).end_time
     manifest = tables.read_raw_manifest(processed_dir)
-    indicators = tables.read_table(processed_dir, "indicators_period.parquet")
+    indicators = tables.read_processed_table(processed_dir, "indicators_period.parquet")
     indicators = indicators[indicators["period"] == period]
-    monthly = tables.read_table(processed_dir, "indicators_monthly.parquet")
+    monthly = tables.read_processed_table(processed_dir, "indicators_monthly.parquet")
     monthly = monthly[monthly["period_start"] <= end]
-    ranks = tables.read_table(processed_dir, "indicator_ranks.parquet")
+    ranks = tables.read_processed_table(processed_dir, "indicator_ranks.parquet")
     ranks = ranks[ranks["period"] == period]
-    risk = tables.select_period(tables.read_table(processed_dir, "risk_adjusted.parquet"), period)
-    curve = tables.select_period(tables.read_table(processed_dir, "funnel_curve.parquet"), period)
-    check = tables.read_table(processed_dir, "meeting_check.parquet")
-    officers = tables.read_table(processed_dir, "officers.parquet")
-    dossiers = tables.read_table(
+    risk = tables.select_period(
+        tables.read_processed_table(processed_dir, "risk_adjusted.parquet"), period
+    )
+    curve = tables.select_period(
+        tables.read_processed_table(processed_dir, "funnel_curve.parquet"), period
+    )
+    check = tables.read_processed_table(processed_dir, "meeting_check.parquet")
+    officers = tables.read_processed_table(processed_dir, "officers.parquet")
+    dossiers = tables.read_processed_table(
         processed_dir, "dossiers.parquet", columns=tables.BRIEF_DOSSIER_COLUMNS
     )
     # every brief also lists procedures taken online elsewhere and marks the meeting dates

@@ -202,7 +202,7 @@ class RemoteBuilder:
 
     def build(self, nb, parameters: dict, html_path: Path, notebook_path: Path, title: str):
         """Run on the cluster; keep the executed notebook; write the page atomically here."""
-        from analysis.publish.batch import write_page
+        from analysis.outputs import write_atomic
 
         future = self.client.submit(
             run_notebook, nb, parameters, self.cwd, title, key=f"brief-{uuid.uuid4().hex}"
@@ -216,10 +216,10 @@ class RemoteBuilder:
                 self._futures.discard(future)
         notebook_path.parent.mkdir(parents=True, exist_ok=True)
         if result["notebook"] is not None:
-            write_page(result["notebook"], notebook_path, notebook_path.parent)
+            write_atomic(result["notebook"], notebook_path, temp_dir=notebook_path.parent)
         if result["ename"] is not None:
             raise RemoteBuildError(result["ename"], result["evalue"])
-        write_page(result["html"], html_path, notebook_path.parent)
+        write_atomic(result["html"], html_path, temp_dir=notebook_path.parent)
 
     def cancel(self) -> None:
         """Ctrl-C: cancel every notebook still queued or running on the cluster."""

@@ -180,7 +180,7 @@ def formation_section(processed_dir, code: str, period: str) -> list:
     from IPython.display import HTML, Markdown
 
     from analysis.report.narrative import table_footnote
-    from analysis.report.tables import read_table
+    from analysis.report.tables import read_processed_table
 
     sentence = describe_formation(code, period)
     if not sentence:
@@ -191,7 +191,7 @@ def formation_section(processed_dir, code: str, period: str) -> list:
         note = table_footnote(frame)
         return [HTML(html), *([Markdown(note)] if note else [])]
 
-    indicators = read_table(processed_dir, "indicators_period.parquet")
+    indicators = read_processed_table(processed_dir, "indicators_period.parquet")
     parts = [
         Markdown("## Các đơn vị trước khi sắp xếp"),
         Markdown(sentence),

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import UserError
+from analysis.outputs import read_processed_table
 
 # Tables a commune brief reads; their checksums decide whether a brief must be rebuilt.
 BRIEF_INPUTS = (
@@ -43,16 +44,6 @@ def parse_period(period: str) -> pd.Period:
         raise UserError(f"period {period!r} is not like 2021-Q4, 2021 or 2021-10") from error
 
 
-def read_table(processed_dir: str | Path, name: str, **kwargs) -> pd.DataFrame:
-    """One processed table; a UserError naming the file when it is missing."""
-    path = Path(processed_dir) / name
-    if not path.exists():
-        raise UserError(f"{path} is missing: run `python -m analysis clean` then `analyse` first")
-    if name.endswith(".csv"):
-        return pd.read_csv(path, dtype={"commune_code": str}, **kwargs)
-    return pd.read_parquet(path, **kwargs)
-
-
 def read_json(processed_dir: str | Path, name: str) -> dict:
     """A JSON sidecar (manifest), empty when absent."""
     path = Path(processed_dir) / name
@@ -71,7 +62,9 @@ def read_raw_manifest(processed_dir: str | Path) -> dict:
 
 def latest_complete_quarter(processed_dir: str | Path) -> str:
     """The last quarter that the exports cover entirely ('2021-Q4'), the default brief period."""
-    dossiers = read_table(processed_dir, "dossiers.parquet", columns=["as_of", "received_at"])
+    dossiers = read_processed_table(
+        processed_dir, "dossiers.parquet", columns=["as_of", "received_at"]
+    )
     if dossiers.empty:
         raise UserError(f"{Path(processed_dir) / 'dossiers.parquet'} holds no dossier")
     data_end = pd.to_datetime(dossiers["as_of"]).max()
@@ -143,7 +136,7 @@ def read_commune_dossiers(
     """
     before = _predecessor_codes(commune_code, period)
     if not before:
-        return read_table(
+        return read_processed_table(
             processed_dir,
             "dossiers.parquet",
             columns=BRIEF_DOSSIER_COLUMNS,
@@ -152,7 +145,7 @@ def read_commune_dossiers(
     from analysis.reference.lineage import period_end, successor_codes
 
     codes = sorted({commune_code, *before})
-    rows = read_table(
+    rows = read_processed_table(
         processed_dir,
         "dossiers.parquet",
         columns=[*BRIEF_DOSSIER_COLUMNS, "dossier_id"],
@@ -176,7 +169,7 @@ def _predecessor_codes(commune_code: str, period: str | None) -> list[str]:
 
 def read_district_channels(processed_dir: str | Path) -> pd.DataFrame:
     """Procedure and channel of every dossier in the district (for 'taken online elsewhere')."""
-    return read_table(processed_dir, "dossiers.parquet", columns=DISTRICT_CHANNEL_COLUMNS)
+    return read_processed_table(processed_dir, "dossiers.parquet", columns=DISTRICT_CHANNEL_COLUMNS)
 
 
 RANK_UNCERTAINTY_TABLE = "commune_ranks_uncertainty.parquet"
