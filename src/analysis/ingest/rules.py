@@ -159,7 +159,7 @@ ROSTER_RULES: list[Rule] = [
     Rule(
         "unknown_unit",
         _no("commune_code"),
-        lambda ctx, rows: ctx.unit_reason.fillna("unknown unit").to_numpy(dtype=object)[rows],
+        lambda ctx, rows: ctx.unit_reason.astype(object).fillna("unknown unit").to_numpy()[rows],
     ),
     Rule("unparseable_start", lambda ctx: ctx.unparseable("start_date"), "unparseable start date"),
     Rule("unparseable_end", lambda ctx: ctx.unparseable("end_date"), "unparseable end date"),
