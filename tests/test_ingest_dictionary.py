@@ -94,12 +94,21 @@ def test_generated_parts_are_what_the_code_renders():
     assert dictionary.generate(text) == text
 
 
-def test_every_dossier_rule_is_listed_in_order_with_its_reason():
+@pytest.mark.parametrize(
+    "rule_list, first",
+    [
+        ("DOSSIER_RULES", "missing dossier id"),
+        ("ROSTER_RULES", "missing officer name"),
+        ("REGISTER_RULES", "missing or unparseable meeting date"),
+    ],
+)
+def test_every_rule_is_listed_in_order_with_its_reason(rule_list, first):
     from analysis.ingest import dictionary, rules
 
-    listed = re.findall(r"^\| (\d+) \| `(\w+)` \| (.+) \|$", dictionary.render_reasons(), re.M)
-    assert [name for _, name, _ in listed] == [r.name for r in rules.DOSSIER_RULES]
-    assert listed[0][2] == "missing dossier id"
+    text = dictionary.render_reasons(rule_list, ())
+    listed = re.findall(r"^\| (\d+) \| `(\w+)` \| (.+) \|$", text, re.M)
+    assert [name for _, name, _ in listed] == [r.name for r in getattr(rules, rule_list)]
+    assert listed[0][2] == first
 
 
 def test_a_rule_worded_per_row_needs_its_wording(monkeypatch):

@@ -1,7 +1,7 @@
 """The generated parts of docs/data_dictionary.md, so the dictionary follows the code.
 
 Column tables come from `contract` (the declared tables), the quarantine reasons from
-`rules.DOSSIER_RULES` (in the order rules are tried) and the manifest keys from `manifest`'s
+`rules`' rule lists (in the order rules are tried) and the manifest keys from `manifest`'s
 declarations. `python -m analysis.ingest.dictionary` rewrites them; `tests/test_ingest_dictionary.py`
 checks that the file holds exactly the generated text.
 """
@@ -15,10 +15,12 @@ from analysis.ingest import contract, rules
 from analysis.ingest.manifest import CLEAN_MANIFEST, FILE_ENTRY, MEETINGS_MANIFEST, Key
 from analysis.ingest.rows import MALFORMED_REASON
 
-# wording of the reasons that depend on the row (their `Rule.reason` is a function)
+# wording of the reasons that depend on the row (their `Rule.reason` is a function), per list
 ROW_DEPENDENT_REASONS = {
     "unknown_unit": "unknown unit: <why> (outside the district, the district itself, ambiguous, "
     "empty)",
+    "ROSTER_RULES.unknown_unit": "why the unit is unknown (outside the district, the district "
+    "itself, ambiguous), else `unknown unit`",
     "date_outside_window": "received date outside the plausible window FROM..TO (likewise due, "
     "completed, returned: years such as 1951 or 2099; the window is a setting, default "
     "2000-01-01..2035-12-31, changed with `clean --plausible-dates FROM..TO` or "
@@ -36,18 +38,19 @@ def marker(name: str) -> tuple[str, str]:
     return f"<!-- generated: {name} -->\n", f"<!-- end generated: {name} -->\n"
 
 
-def render_reasons() -> str:
-    """The dossier reasons in the order rules are tried (a row gets the first one it fails)."""
+def render_reasons(rule_list: str = "DOSSIER_RULES", later=LATER_REASONS) -> str:
+    """A table's reasons in the order its rules are tried (a row gets the first one it fails)."""
     lines = ["| order | rule | reason |", "|---|---|---|"]
-    for n, rule in enumerate(rules.DOSSIER_RULES, 1):
+    for n, rule in enumerate(getattr(rules, rule_list), 1):
+        own = f"{rule_list}.{rule.name}"  # a wording for this list only, else the shared one
         if isinstance(rule.reason, str):
             reason = rule.reason
-        elif rule.name in ROW_DEPENDENT_REASONS:
-            reason = ROW_DEPENDENT_REASONS[rule.name]
+        elif own in ROW_DEPENDENT_REASONS or rule.name in ROW_DEPENDENT_REASONS:
+            reason = ROW_DEPENDENT_REASONS.get(own, ROW_DEPENDENT_REASONS.get(rule.name))
         else:
             raise KeyError(f"rule {rule.name}: word its reason in ROW_DEPENDENT_REASONS")
         lines.append(f"| {n} | `{rule.name}` | {reason} |")
-    lines += [f"| then | {where} | {reason} |" for where, reason in LATER_REASONS]
+    lines += [f"| then | {where} | {reason} |" for where, reason in later]
     return "\n".join(lines) + "\n"
 
 
@@ -59,6 +62,8 @@ def render_keys(keys: tuple[Key, ...]) -> str:
 
 GENERATED = {
     "quarantine reasons": render_reasons,
+    "roster quarantine reasons": lambda: render_reasons("ROSTER_RULES", ()),
+    "register quarantine reasons": lambda: render_reasons("REGISTER_RULES", ()),
     "manifest.json keys": lambda: render_keys(CLEAN_MANIFEST),
     "manifest files entry": lambda: render_keys(FILE_ENTRY),
     "meetings_manifest.json keys": lambda: render_keys(MEETINGS_MANIFEST),
