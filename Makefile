@@ -14,6 +14,9 @@ STAMP := .venv/.installed
 endif
 BOOTSTRAP_PYTHON ?= python3
 ARGS ?=
+# test files run side by side, one pytest worker per core (pytest-xdist); a file stays on one
+# worker, so its module fixtures are built once. `make test JOBS=0` runs in one process.
+JOBS ?= auto
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "} {printf "  make %-12s %s\n", $$1, $$2}'
@@ -46,8 +49,8 @@ data: install ## generate the synthetic dataset (if data/raw has no exports) and
 briefs: install ## the whole job: demo data if needed, clean, analyse, publish every brief to reports/
 	$(PYTHON) -m analysis run $(ARGS)
 
-test: install system-deps ## run the whole test suite
-	$(PYTHON) -m pytest $(ARGS)
+test: install system-deps ## run the whole test suite (JOBS=auto workers, one per core)
+	$(PYTHON) -m pytest -n $(JOBS) --dist loadfile --durations=15 $(ARGS)
 
 screenshots: install system-deps ## regenerate docs/screenshots/brief-{desktop,phone,print-page1}.png from a built brief (after make briefs)
 	$(PYTHON) -m analysis.publish.screenshots $(ARGS)
