@@ -2,7 +2,9 @@
 
 2025-04..2025-12 at a small scale: 2025-Q2 has the 29 units with Phú Hồng, 2025-Q4 the 8 new xã.
 Two of the 8 briefs are built (a unit with divided predecessors and the one with the Phú Hồng
-step); that "all" means the 8 is checked in tests/test_reference_lineage.py.
+step) with the overview and the index; that "all" means the 8 is checked in
+tests/test_reference_lineage.py. One 2025-Q2 brief (the district still stands) checks that the
+district's wording is kept where it is still true.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
 
 from analysis.publish.batch import build_briefs
 from analysis.reference.lineage import units_of_period
@@ -35,6 +38,31 @@ def processed(tmp_path_factory) -> Path:
     clean_all(raw, out, meetings_dirs=[raw / "meetings"])
     analyse_all(out, bootstrap_reps=0, dossier_logit_rows=2_000)
     return out
+
+
+@pytest.fixture(scope="module")
+def reports(processed, tmp_path_factory) -> Path:
+    """2025-Q4: two briefs, the overview and the index; 2025-Q2: one brief (district standing)."""
+    out = tmp_path_factory.mktemp("reorg-reports")
+    summary = build_briefs(processed, out, communes=CODES, period=PERIOD)
+    assert summary["ok"], summary
+    summary = build_briefs(processed, out, communes=["09619"], period="2025-Q2", overview=False)
+    assert summary["ok"], summary
+    return out
+
+
+def reader_text(page: Path) -> str:
+    """What a reader sees of a page: its text, <title> and alt/title attributes (NFC)."""
+    soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
+    for hidden in soup(["script", "style"]):
+        hidden.decompose()
+    attributes = [
+        str(tag.get(name))
+        for tag in soup.find_all(True)
+        for name in ("alt", "title", "aria-label")
+        if tag.get(name)
+    ]
+    return unicodedata.normalize("NFC", " ".join([soup.get_text(" "), *attributes]))
 
 
 def test_each_period_is_counted_for_its_units(processed):
@@ -66,10 +94,8 @@ def test_rebuilt_quarters_sum_whole_predecessors(processed):
     assert not quarters.loc[("09706", PERIOD), "reconstructed"]
 
 
-def test_two_new_xa_briefs_name_their_predecessors(processed, tmp_path):
-    summary = build_briefs(processed, tmp_path, communes=CODES, period=PERIOD, overview=False)
-    assert summary["ok"], summary
-    pages = {p.name: p.read_text(encoding="utf-8") for p in (tmp_path / PERIOD).glob("0*.html")}
+def test_two_new_xa_briefs_name_their_predecessors(reports):
+    pages = {p.name: p.read_text(encoding="utf-8") for p in (reports / PERIOD).glob("0*.html")}
     assert sorted(pages) == ["09619-xa-quang-oai.html", "09634-xa-co-do.html"]
     quang_oai = unicodedata.normalize("NFC", pages["09619-xa-quang-oai.html"])
     text = re.sub(r"<[^>]+>", " ", quang_oai)
@@ -80,3 +106,28 @@ def test_two_new_xa_briefs_name_their_predecessors(processed, tmp_path):
     assert "thị trấn Tây Đằng —" not in text  # the title names the new xã, not the old code's unit
     co_do = re.sub(r"<[^>]+>", " ", pages["09634-xa-co-do.html"])
     assert "đã hợp nhất thành xã Phú Hồng" in unicodedata.normalize("NFC", co_do)
+
+
+def test_2025_pages_speak_of_no_district(reports):
+    pages = sorted((reports / PERIOD).glob("*.html"))
+    names = {p.name for p in pages}
+    assert {"index.html", "tong-quan-huyen.html", "09619-xa-quang-oai.html"} <= names
+    for page in pages:
+        text = reader_text(page)
+        assert "huyện Ba Vì cũ" in text, page.name  # the area is named, as the former district
+        leftover = re.sub(r"huyện Ba Vì cũ", "", text, flags=re.IGNORECASE)
+        found = [m.group(0) for m in re.finditer(r".{0,40}huyện.{0,20}", leftover, re.I)]
+        assert not found, (page.name, found)
+        assert "thị trấn huyện" not in text and "xã, thị trấn của" not in text
+    brief = reader_text(reports / PERIOD / "09619-xa-quang-oai.html")
+    assert re.search(r"so với \d xã trên địa bàn huyện Ba Vì cũ\.", brief)
+    assert "SỞ NỘI VỤ" in brief and "Tổng quan toàn địa bàn" in brief
+    overview = reader_text(reports / PERIOD / "tong-quan-huyen.html")
+    assert "Toàn địa bàn tiếp nhận" in overview and "Xếp hạng 8 xã" in overview
+
+
+def test_pages_of_a_period_with_the_district_still_say_huyen(reports):
+    (page,) = (reports / "2025-Q2").glob("09619-*.html")
+    brief = reader_text(page)
+    assert "xã, thị trấn của huyện Ba Vì" in brief and "UBND HUYỆN BA VÌ" in brief
+    assert "huyện Ba Vì cũ" not in brief and "toàn địa bàn" not in brief

@@ -16,6 +16,7 @@ from analysis.report.frame import build_frame
 from analysis.report.labels import label_convention, label_period
 from analysis.report.narrative import format_percent
 from analysis.report.provenance import PROVENANCE_MIMETYPE
+from analysis.report.scope import capitalise, scope_terms
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -282,7 +283,13 @@ def render_index(
     settings: dict | None = None,
 ) -> str:
     """reports/<period>/index.html: a dashboard — two tile maps, a sortable table, links to every brief."""
-    from analysis.report.frame import render_frame_head, render_recipients
+    from analysis.report.frame import (
+        index_tab_title,
+        index_title,
+        overview_link_text,
+        render_frame_head,
+        render_recipients,
+    )
 
     e = html.escape
     rows = rows.copy()
@@ -291,10 +298,11 @@ def render_index(
         rows = rows.merge(uncertainty[["commune_code", *extra]], on="commune_code", how="left")
     has = {c: c in rows.columns and rows[c].notna().any() for c in UNCERTAINTY_COLUMNS.values()}
     period_label = label_period(period)
-    frame = build_frame({}, settings)
+    terms = scope_terms(period)
+    frame = build_frame({"period": period}, settings)
     frame["links"] = []
     if overview and overview.get("status") != "failed":
-        frame["links"] = [{"href": str(overview["html"]), "text": "Tổng quan toàn huyện"}]
+        frame["links"] = [{"href": str(overview["html"]), "text": overview_link_text(period)}]
     style = (TEMPLATES_DIR / "brief" / "brief.css").read_text(encoding="utf-8") + INDEX_CSS
     if synthetic:
         style += (TEMPLATES_DIR / "brief" / "synthetic_print.css").read_text(encoding="utf-8")
@@ -303,18 +311,20 @@ def render_index(
         '<html lang="vi">',
         '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">',
         f'<meta name="dcterms.coverage" content="{e(period)}">',
-        f"<title>Bản tin CCHC các xã, thị trấn huyện Ba Vì — {e(period_label)}</title>",
+        f"<title>{e(index_tab_title(period))} — {e(period_label)}</title>",
         f"<style>{style}</style></head>",
         '<body><main class="brief index">',
         render_frame_head(frame),
-        f"<h1>Cải cách hành chính các xã, thị trấn huyện Ba Vì — {e(period_label)}</h1>",
+        f"<h1>{e(index_title(period))} — {e(period_label)}</h1>",
     ]
     if synthetic:
         lines.append(
             '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật.</div>'
         )
     if overview and overview.get("status") == "failed":
-        lines.append(f"<p>Tổng quan toàn huyện: lỗi — {e(overview.get('error', ''))}</p>")
+        lines.append(
+            f"<p>{e(overview_link_text(period))}: lỗi — {e(overview.get('error', ''))}</p>"
+        )
     lead = (
         "Xếp hạng theo tỷ lệ trễ hạn: <b>thứ 1 là đơn vị có tỷ lệ trễ hạn thấp nhất (tốt nhất)</b>, "
         f"thứ {int(rows['n_ranked'].max()) if 'n_ranked' in rows and rows['n_ranked'].notna().any() else 31} "
@@ -347,14 +357,14 @@ def render_index(
     grid = read_tile_grid()
     sourced = int((~grid["source"].str.startswith("approximate")).sum())
     lines.append(
-        '<p class="map-note">Mỗi ô là một xã, thị trấn, đặt theo <b>vị trí tương đối, gần đúng</b> '
+        f'<p class="map-note">Mỗi ô là một {terms.kinds}, đặt theo <b>vị trí tương đối, gần đúng</b> '
         "trên bản đồ (bắc ở trên; sông Hồng phía bắc và đông, sông Đà phía tây); ô không thể hiện "
         f"diện tích. Nguồn vị trí (tệp tile_grid.csv): {sourced}/{len(grid)} vị trí theo mô tả "
         f"công khai về các đơn vị giáp ranh, {len(grid) - sourced} vị trí còn lại ước lượng từ các "
         "nhóm xã sáp nhập năm 2025; chưa đối chiếu với bản đồ địa giới chính thức. "
         "Bấm vào một ô để mở bản tin của đơn vị.</p>"
     )
-    lines.append("<h2>Các xã, thị trấn</h2>")
+    lines.append(f"<h2>{e(capitalise('các ' + terms.kinds))}</h2>")
     lines.append(
         '<p class="map-note">Bấm tiêu đề cột để sắp xếp; bấm tên đơn vị để mở bản tin.</p>'
     )
@@ -365,7 +375,7 @@ def render_index(
         ("Xếp hạng trễ hạn (1 = tốt nhất)", "number"),
     ]
     if has["late_rate_shrunk"]:
-        heads.append(("Tỷ lệ trễ hạn ước lượng ổn định (co về mức huyện)", "number"))
+        heads.append((f"Tỷ lệ trễ hạn ước lượng ổn định (co về {terms.shrink_level})", "number"))
     if has["rank_low"] and has["rank_high"]:
         heads.append(("Khoảng xếp hạng 95\u00a0%", "number"))
     if has["p_worst_third"]:
