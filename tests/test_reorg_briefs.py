@@ -18,7 +18,11 @@ import pytest
 from bs4 import BeautifulSoup
 
 from analysis.publish.batch import build_briefs
+from analysis.publish.tiles import read_tile_grid, tile_grid_of_period
 from analysis.reference.lineage import units_of_period
+from analysis.report.frame import build_frame
+from analysis.report.scope import scope_terms
+from analysis.report.settings import DEFAULTS
 
 PERIOD = "2025-Q4"
 CODES = ["09619", "09634"]  # Quảng Oai (with divided units), Cổ Đô (with Phú Hồng)
@@ -120,7 +124,7 @@ def test_2025_pages_speak_of_no_district(reports):
         assert not found, (page.name, found)
         assert "thị trấn huyện" not in text and "xã, thị trấn của" not in text
     brief = reader_text(reports / PERIOD / "09619-xa-quang-oai.html")
-    assert re.search(r"so với \d xã trên địa bàn huyện Ba Vì cũ\.", brief)
+    assert re.search(r"so với \d\sxã trên địa bàn huyện Ba Vì cũ\.", brief)
     assert "SỞ NỘI VỤ" in brief and "Tổng quan toàn địa bàn" in brief
     overview = reader_text(reports / PERIOD / "tong-quan-huyen.html")
     assert "Toàn địa bàn tiếp nhận" in overview and "Xếp hạng 8 xã" in overview
@@ -131,3 +135,39 @@ def test_pages_of_a_period_with_the_district_still_say_huyen(reports):
     brief = reader_text(page)
     assert "xã, thị trấn của huyện Ba Vì" in brief and "UBND HUYỆN BA VÌ" in brief
     assert "huyện Ba Vì cũ" not in brief and "toàn địa bàn" not in brief
+    index = reader_text(reports / "2025-Q2" / "index.html")
+    assert "Cải cách hành chính các xã, thị trấn huyện Ba Vì" in index
+
+
+def test_2025_index_maps_the_8_xa_at_their_predecessors_mean_position(reports):
+    page = (reports / PERIOD / "index.html").read_text(encoding="utf-8")
+    assert page.count('<g class="tile"') == 2 * 8
+    assert "vị trí trung bình của các xã, thị trấn trước khi sắp xếp" in page
+    grid = tile_grid_of_period(PERIOD).set_index("code")
+    assert not grid.duplicated(["col", "row"]).any()
+    assert set(grid.index) == set(units_of_period(PERIOD)["code"])
+    assert grid["source"].str.startswith("approximate").all()
+    # north on top, west on the left, as the 2021 tiles of their predecessors
+    assert grid.loc["09634", "row"] == grid["row"].min()  # Cổ Đô: the northern xã
+    assert grid.loc[["09700", "09706"], "row"].eq(grid["row"].max()).all()  # Ba Vì, Yên Bài
+    assert grid.loc["09676", "col"] == grid["col"].min()  # Bất Bạt: the western xã
+    assert tile_grid_of_period("2021-Q4").equals(read_tile_grid())
+
+
+class TestScopeTerms:
+    def test_a_period_after_the_district_speaks_of_the_former_area(self):
+        terms = scope_terms("2025-Q4")
+        assert not terms.district_standing
+        assert terms.group(8) == "8 xã trên địa bàn huyện Ba Vì cũ"
+        assert "huyện" not in terms.whole + terms.median + terms.other_units + terms.meeting
+
+    def test_2021_and_the_first_half_of_2025_keep_the_district_wording(self):
+        assert scope_terms("2021-Q4").group(31) == "31 xã, thị trấn của huyện Ba Vì"
+        assert scope_terms("2025-Q2").whole == "toàn huyện"  # the district stood until 30/6/2025
+        assert scope_terms("2025-07").whole == "toàn địa bàn"
+
+    def test_after_the_district_the_frame_has_another_issuer(self):
+        frame = build_frame({"commune_code": "09619", "period": "2025-Q4"}, DEFAULTS)
+        assert frame["parent"] == "UBND THÀNH PHỐ HÀ NỘI"
+        assert frame["recipients"][0] == "Chủ tịch UBND xã Quảng Oai (để thực hiện)"
+        assert build_frame({"period": "2021-Q4"}, DEFAULTS)["parent"] == "UBND HUYỆN BA VÌ"

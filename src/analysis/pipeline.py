@@ -248,6 +248,7 @@ def run_briefs(ctx: Context) -> bool:
         period=ctx.args.period,
         workers=ctx.args.workers,
         force=forced(ctx.args, "briefs"),
+        scheduler=getattr(ctx.args, "scheduler", None),
     )
     summary = ctx.summary
     built, cached = summary.get("built", []), summary.get("cached", [])
@@ -374,6 +375,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--workers", type=int, default=2, help="parallel brief builds (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="briefs: run the notebooks on this Dask scheduler's workers, as `briefs --scheduler`",
     )
 
 

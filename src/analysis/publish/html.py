@@ -12,6 +12,7 @@ import pandas as pd
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from analysis.publish.tiles import DERIVED_SOURCE, read_tile_grid, tile_grid_of_period
 from analysis.report.frame import build_frame
 from analysis.report.labels import label_convention, label_period
 from analysis.report.narrative import format_percent
@@ -105,7 +106,6 @@ UNCERTAINTY_COLUMNS = {
     "rank_high": "rank_high",
     "prob_worst_third": "p_worst_third",
 }
-TILE_GRID = Path(__file__).resolve().parent.parent / "reference" / "data" / "tile_grid.csv"
 LATE_COLOURS = ("#fdeee8", "#f8c6b3", "#ee8f74", "#d4523d", "#a32020")
 ONLINE_COLOURS = ("#eaf2f8", "#bcd6ea", "#80b0d6", "#3f81b9", "#1b4f86")
 TILE = 100  # SVG units per tile; the map is drawn 7 tiles wide
@@ -119,11 +119,6 @@ def read_rank_uncertainty(processed_dir: str | Path, period: str) -> pd.DataFram
     if frame is None:
         return None
     return frame[["commune_code", *UNCERTAINTY_COLUMNS]].rename(columns=UNCERTAINTY_COLUMNS)
-
-
-def read_tile_grid() -> pd.DataFrame:
-    """Tile-map positions of the 31 units (approximate relative positions; the file names its sources)."""
-    return pd.read_csv(TILE_GRID, dtype={"code": str})
 
 
 def colour_bins(values: pd.Series, colours: tuple[str, ...]) -> tuple[list[float], list[str]]:
@@ -156,11 +151,15 @@ def _on_grid(rows: pd.DataFrame, grid: pd.DataFrame) -> bool:
 
 
 def render_tile_map(
-    rows: pd.DataFrame, value_column: str, title: str, colours: tuple[str, ...]
+    rows: pd.DataFrame,
+    value_column: str,
+    title: str,
+    colours: tuple[str, ...],
+    grid: pd.DataFrame | None = None,
 ) -> str:
     """An inline SVG tile map (grid cartogram): one square per unit, coloured by a rate, with a legend."""
     e = html.escape
-    grid = read_tile_grid()
+    grid = read_tile_grid() if grid is None else grid
     if "commune_name" in rows and not _on_grid(rows, grid):
         # the grid lays out the 31 units of 2021; the 8 xã of 1/7/2025 reuse some of their codes
         return f'<p class="tile-map-missing">{e(title)}: chưa có bản đồ ô cho các đơn vị của kỳ này.</p>'
@@ -344,25 +343,34 @@ def render_index(
         )
     lines.append(f'<p class="lead">{lead}</p>')
     lines.append("<h2>Bản đồ ô: tỷ lệ trễ hạn và tỷ lệ hồ sơ trực tuyến</h2>")
+    grid = tile_grid_of_period(period)
     lines.append('<div class="maps">')
     lines.append(
-        render_tile_map(rows, "late_rate", "Tỷ lệ trễ hạn (màu đậm: trễ nhiều)", LATE_COLOURS)
+        render_tile_map(rows, "late_rate", "Tỷ lệ trễ hạn (màu đậm: trễ nhiều)", LATE_COLOURS, grid)
     )
     lines.append(
         render_tile_map(
-            rows, "online_share", "Tỷ lệ hồ sơ trực tuyến (màu đậm: cao)", ONLINE_COLOURS
+            rows, "online_share", "Tỷ lệ hồ sơ trực tuyến (màu đậm: cao)", ONLINE_COLOURS, grid
         )
     )
     lines.append("</div>")
-    grid = read_tile_grid()
     sourced = int((~grid["source"].str.startswith("approximate")).sum())
+    if (grid["source"] == DERIVED_SOURCE).all():
+        note = (
+            "(bắc ở trên): vị trí trung bình của các xã, thị trấn trước khi sắp xếp hợp thành đơn "
+            "vị (theo tệp tile_grid.csv); ô không thể hiện diện tích; chưa đối chiếu với bản đồ "
+            "địa giới chính thức."
+        )
+    else:
+        note = (
+            "trên bản đồ (bắc ở trên; sông Hồng phía bắc và đông, sông Đà phía tây); ô không thể hiện "
+            f"diện tích. Nguồn vị trí (tệp tile_grid.csv): {sourced}/{len(grid)} vị trí theo mô tả "
+            f"công khai về các đơn vị giáp ranh, {len(grid) - sourced} vị trí còn lại ước lượng từ các "
+            "nhóm xã sáp nhập năm 2025; chưa đối chiếu với bản đồ địa giới chính thức."
+        )
     lines.append(
         f'<p class="map-note">Mỗi ô là một {terms.kinds}, đặt theo <b>vị trí tương đối, gần đúng</b> '
-        "trên bản đồ (bắc ở trên; sông Hồng phía bắc và đông, sông Đà phía tây); ô không thể hiện "
-        f"diện tích. Nguồn vị trí (tệp tile_grid.csv): {sourced}/{len(grid)} vị trí theo mô tả "
-        f"công khai về các đơn vị giáp ranh, {len(grid) - sourced} vị trí còn lại ước lượng từ các "
-        "nhóm xã sáp nhập năm 2025; chưa đối chiếu với bản đồ địa giới chính thức. "
-        "Bấm vào một ô để mở bản tin của đơn vị.</p>"
+        f"{note} Bấm vào một ô để mở bản tin của đơn vị.</p>"
     )
     lines.append(f"<h2>{e(capitalise('các ' + terms.kinds))}</h2>")
     lines.append(
