@@ -9,6 +9,7 @@ district's wording is kept where it is still true.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -56,7 +57,7 @@ def reports(processed, tmp_path_factory) -> Path:
 
 
 def reader_text(page: Path) -> str:
-    """What a reader sees of a page: its text, <title> and alt/title attributes (NFC)."""
+    """What a reader sees of a page: its text, <title> and alt/title attributes (NFC, plain spaces)."""
     soup = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser")
     for hidden in soup(["script", "style"]):
         hidden.decompose()
@@ -66,7 +67,8 @@ def reader_text(page: Path) -> str:
         for name in ("alt", "title", "aria-label")
         if tag.get(name)
     ]
-    return unicodedata.normalize("NFC", " ".join([soup.get_text(" "), *attributes]))
+    text = unicodedata.normalize("NFC", " ".join([soup.get_text(" "), *attributes]))
+    return text.replace("\xa0", " ")  # numbers are bound to their unit by no-break spaces
 
 
 def test_each_period_is_counted_for_its_units(processed):
@@ -171,3 +173,49 @@ class TestScopeTerms:
         assert frame["parent"] == "UBND THÀNH PHỐ HÀ NỘI"
         assert frame["recipients"][0] == "Chủ tịch UBND xã Quảng Oai (để thực hiện)"
         assert build_frame({"period": "2021-Q4"}, DEFAULTS)["parent"] == "UBND HUYỆN BA VÌ"
+
+
+def test_models_use_one_set_of_units_and_2025_q4_says_8_are_too_few(processed, reports):
+    fit = json.loads((processed / "model_fit.json").read_text())
+    # the latest set with at least 20 units: the 29 of 2025-01-01, in its own months (Apr-Jun)
+    assert (fit["units_from"], fit["n_units"]) == ("2025-01-01", 29)
+    dossiers = pd.read_parquet(processed / "dossiers.parquet")
+    before = dossiers[
+        (dossiers["received_at"] >= "2025-04-01") & (dossiers["received_at"] < "2025-07-01")
+    ]
+    panel = fit["panel_binomial_glm"]
+    assert panel["n_clusters"] == before["commune_code"].nunique() == 29
+    late = int(before["outcome"].isin(["late", "pending_overdue"]).sum())
+    assert round(panel["mean_late_rate"] * panel["n_dossiers"]) == late  # no July-on dossier
+    overview = reader_text(reports / PERIOD / "tong-quan-huyen.html")
+    assert "Phần này không tính cho 8 xã của kỳ: 8 đơn vị là quá ít" in overview
+    assert "cần ít nhất 20 đơn vị" in overview and "Với 29 đơn vị" not in overview
+
+
+def test_a_meeting_after_the_reorganisation_ranks_the_8_new_xa(processed):
+    from analysis.analyse.indicators import list_communes
+    from analysis.analyse.meeting_check import check_mentions
+
+    dossiers = pd.read_parquet(processed / "dossiers.parquet")
+    officers = pd.read_parquet(processed / "officers.parquet")
+    mention = pd.DataFrame(
+        {
+            "meeting_id": ["m1"],
+            "meeting_date": [pd.Timestamp("2025-10-15")],
+            "source_file": ["bien_ban.docx"],
+            "commune_code": ["09664"],
+            "commune_name": ["Vật Lại"],
+            "topic": ["online_services"],
+            "polarity": ["negative"],
+            "evidence": ["tỷ lệ trực tuyến thấp"],
+        }
+    )
+    row = check_mentions(mention, dossiers, officers, list_communes(dossiers)).iloc[0]
+    assert row["window"] == "2025-04..2025-09" and row["n_ranked"] == 8
+    assert "rebuilt for the units of 01/07/2025" in row["reason"]
+    # second path: Vật Lại (new) = Phú Châu, Thái Hòa, Đồng Thái, Phú Sơn and Vật Lại, all whole
+    window = dossiers[
+        (dossiers["received_at"] >= "2025-04-01") & (dossiers["received_at"] < "2025-10-01")
+    ]
+    mine = window[window["commune_code"].isin(["09649", "09652", "09655", "09658", "09664"])]
+    assert row["value"] == pytest.approx((mine["channel"] == "online").mean())
