@@ -29,11 +29,15 @@ OVERVIEW_PAGE = "tong-quan-huyen.html"
 def unit_terrain(code: str, period: str | None = None) -> str:
     """'island', 'mountain' or 'plain' for a 2021 unit (reference/data/terrain_2021.csv), '' if unknown.
 
-    With a period whose unit under this code is a new xã (2025), '': its terrain is not in our sources.
+    With a period whose unit under this code is a new xã (2025), '': its terrain is not in our
+    sources (a new xã keeping an old name, such as Vật Lại, is larger than the old one).
     """
     units = all_units()
-    if period is not None and unit_display_name(code, period) != unit_display_name(code):
-        return ""
+    if period is not None:
+        standing = units_of_period(period)
+        version = standing.loc[standing["code"] == str(code), "period"]
+        if not version.empty and version.iloc[0] != "2021":
+            return ""
     match = units[(units["code"] == str(code)) & (units["period"] == "2021")]
     if match.empty:
         match = units[units["code"] == str(code)]
