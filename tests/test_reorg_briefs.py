@@ -174,6 +174,13 @@ class TestScopeTerms:
         assert frame["recipients"][0] == "Chủ tịch UBND xã Quảng Oai (để thực hiện)"
         assert build_frame({"period": "2021-Q4"}, DEFAULTS)["parent"] == "UBND HUYỆN BA VÌ"
 
+    def test_a_new_xa_keeping_an_old_name_gets_no_old_terrain(self):
+        from analysis.report.frame import unit_terrain
+
+        # xã Vật Lại of 1/7/2025 is five old xã, not the 2021 xã Vật Lại
+        assert unit_terrain("09664", "2025-Q4") == ""
+        assert unit_terrain("09664", "2021-Q4") == unit_terrain("09664") != ""
+
 
 def test_models_use_one_set_of_units_and_2025_q4_says_8_are_too_few(processed, reports):
     fit = json.loads((processed / "model_fit.json").read_text())
@@ -219,10 +226,3 @@ def test_a_meeting_after_the_reorganisation_ranks_the_8_new_xa(processed):
     ]
     mine = window[window["commune_code"].isin(["09649", "09652", "09655", "09658", "09664"])]
     assert row["value"] == pytest.approx((mine["channel"] == "online").mean())
-
-    def test_a_new_xa_keeping_an_old_name_gets_no_old_terrain(self):
-        from analysis.report.frame import unit_terrain
-
-        # xã Vật Lại of 1/7/2025 is five old xã, not the 2021 xã Vật Lại
-        assert unit_terrain("09664", "2025-Q4") == ""
-        assert unit_terrain("09664", "2021-Q4") == unit_terrain("09664") != ""
