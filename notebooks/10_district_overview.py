@@ -37,6 +37,13 @@ from analysis.report.labels import (
     label_topic,
 )
 from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
+from analysis.report.scope import (
+    capitalise,
+    describe_model_absent,
+    model_covers,
+    scope_terms,
+    select_units_span,
+)
 
 manifest = tables.read_raw_manifest(processed_dir)
 figures.mark_synthetic(is_synthetic(manifest))
@@ -67,20 +74,26 @@ rank_intervals = (
     if has_rank_intervals
     else None
 )
-check = tables.read_processed_table(processed_dir, "meeting_check.parquet")
+check = select_units_span(
+    tables.read_processed_table(processed_dir, "meeting_check.parquet"), period, "meeting_date"
+)
+terms = scope_terms(period)
+model_fit = tables.read_json(processed_dir, "model_fit.json")
+has_model = model_covers(model_fit, period)
 
 # %%
-display(Markdown(f"# Tổng quan cải cách hành chính huyện Ba Vì — {label_period(period)}"))
+display(Markdown(f"# Tổng quan cải cách hành chính {terms.area} — {label_period(period)}"))
 if is_synthetic(manifest):
     display(
         HTML(
-            '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật của huyện.</div>'
+            '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật '
+            f"{terms.not_real}.</div>"
         )
     )
 display(
     Markdown(
         narrative.nfc(
-            f"Toàn huyện tiếp nhận {narrative.format_count(district['received'])} hồ sơ, giải quyết "
+            f"{capitalise(terms.whole)} tiếp nhận {narrative.format_count(district['received'])} hồ sơ, giải quyết "
             f"{narrative.format_count(district['resolved'])}, trong đó trễ hạn {narrative.format_count(district['resolved_late'])} "
             f"({narrative.format_percent(district['late_rate'])}); tỷ lệ trực tuyến {narrative.format_percent(district['online_share'])}. "
             f"Quy ước tỷ lệ trễ hạn: **{label_convention(convention)}**."
@@ -88,10 +101,8 @@ display(
     )
 )
 
-# %% [markdown]
-# ## Xếp hạng 31 xã, thị trấn
-
 # %%
+display(Markdown(f"## Xếp hạng {len(communes)} {terms.kinds}"))
 display(
     figures.chart_image(
         figures.plot_ranked_bars(communes, "late_rate", title="Tỷ lệ trễ hạn (thấp là tốt)")
@@ -131,7 +142,7 @@ display(HTML(label_columns(shown).to_html(index=False, escape=True, classes="bri
 # ## Biểu đồ phễu: tỷ lệ trễ hạn đã điều chỉnh theo cơ cấu lĩnh vực
 
 # %%
-display(figures.chart_image(figures.plot_funnel(risk, curve)))
+display(figures.chart_image(figures.plot_funnel(risk, curve, period=period)))
 flagged = risk[risk["outside_95"] == "high"].sort_values("adjusted_rate", ascending=False)
 display(
     Markdown(
@@ -173,7 +184,7 @@ if has_rank_intervals:
         Markdown(
             narrative.nfc(
                 "Thứ hạng theo tỷ lệ trễ hạn thay đổi nhiều chỉ vì vài hồ sơ. Bảng dưới ước lượng "
-                "tỷ lệ trễ của mỗi xã sau khi co về mức chung của huyện (mô hình beta–nhị thức, "
+                f"tỷ lệ trễ của mỗi xã sau khi co về {terms.common_level} (mô hình beta–nhị thức, "
                 "xã ít hồ sơ được co nhiều hơn), kèm khoảng 95 % của thứ hạng (1 = tốt nhất) và "
                 "xác suất xã thuộc nhóm một phần ba kém nhất. Trung vị độ rộng khoảng thứ hạng: "
                 f"**{narrative.format_number((rank_intervals['rank_high'] - rank_intervals['rank_low']).median(), 0)} bậc**."
@@ -182,7 +193,7 @@ if has_rank_intervals:
     )
     display(
         HTML(
-            stats_view.rank_uncertainty_table(rank_intervals).to_html(
+            stats_view.rank_uncertainty_table(rank_intervals, period).to_html(
                 index=False, escape=True, classes="brief-table"
             )
         )
@@ -194,23 +205,29 @@ else:
 # ## Bố trí cán bộ, dịch vụ trực tuyến và tỷ lệ trễ hạn: các mối liên quan
 
 # %%
-display(Markdown(narrative.nfc(stats_view.LIMITS_TEXT)))
-display(figures.chart_image(figures.plot_effects(effects)))
-display(
-    Markdown(
-        narrative.nfc(
-            "Trong cùng một xã, tỷ lệ trễ hạn gắn với:\n\n"
-            + "\n".join(stats_view.describe_effects(effects))
-            + "\n\nVới 31 đơn vị (31 cụm), khoảng tin cậy chỉ mang tính gần đúng."
+if has_model:
+    display(Markdown(narrative.nfc(stats_view.LIMITS_TEXT)))
+    display(figures.chart_image(figures.plot_effects(effects)))
+    display(
+        Markdown(
+            narrative.nfc(
+                "Trong cùng một xã, tỷ lệ trễ hạn gắn với:\n\n"
+                + "\n".join(stats_view.describe_effects(effects))
+                + f"\n\nVới {model_fit.get('n_units', 31)} đơn vị ({model_fit.get('n_units', 31)} "
+                "cụm), khoảng tin cậy chỉ mang tính gần đúng."
+            )
         )
     )
-)
+else:
+    display(Markdown(narrative.nfc(describe_model_absent(model_fit, period))))
 
 # %% [markdown]
 # ## Kiểm tra độ vững của các mối liên quan
 
 # %%
-if has_sensitivity:
+if not has_model:
+    display(Markdown("Không tính cho kỳ này (xem mục trên)."))
+elif has_sensitivity:
     display(
         HTML(
             stats_view.sensitivity_table(sensitivity).to_html(
@@ -221,20 +238,18 @@ if has_sensitivity:
 else:
     display(Markdown("Bảng kiểm tra độ vững chưa được tính cho dữ liệu này."))
 
-# %% [markdown]
-# ## Diễn biến toàn huyện theo tháng
-
 # %%
+display(Markdown(f"## Diễn biến {terms.whole} theo tháng"))
 display(
     figures.chart_image(
         stats_view.plot_monthly_with_intervals(
-            district_months, "Tỷ lệ trễ hạn toàn huyện theo tháng"
+            district_months, f"Tỷ lệ trễ hạn {terms.whole} theo tháng"
         )
     )
     if "late_rate_low" in district_months
     else figures.chart_image(
         figures.plot_monthly_trend(
-            district_months, district_months.iloc[0:0], convention, "Toàn huyện"
+            district_months, district_months.iloc[0:0], convention, capitalise(terms.whole)
         )
     )
 )

@@ -39,6 +39,7 @@ from analysis.report import (
 from analysis.report.frame import describe_unit_context
 from analysis.report.labels import label_columns, label_convention, label_period
 from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
+from analysis.report.scope import scope_terms, select_units_span
 
 manifest = tables.read_raw_manifest(processed_dir)
 figures.mark_synthetic(is_synthetic(manifest))
@@ -47,6 +48,7 @@ row = tables.require_commune(indicators, commune_code, period)
 name = unit_display_name(commune_code, period)
 title_name = name[0].upper() + name[1:]
 period_text = label_period(period)
+terms = scope_terms(period)
 period_start = row["period_start"]
 district = indicators[
     (indicators["commune_code"] == "district") & (indicators["period"] == period)
@@ -76,7 +78,9 @@ fields, procedures = tables.summarise_late_drivers(commune_dossiers, period)
 officers = tables.summarise_officers(
     tables.read_processed_table(processed_dir, "officers.parquet"), commune_code, period
 )
-check = tables.read_processed_table(processed_dir, "meeting_check.parquet")
+check = select_units_span(
+    tables.read_processed_table(processed_dir, "meeting_check.parquet"), period, "meeting_date"
+)
 check = check[check["commune_code"] == commune_code]
 meeting_dates = tables.read_meeting_dates(processed_dir)
 official = official_table.build_official_table(commune_dossiers, period)
@@ -109,8 +113,8 @@ display(
     Markdown(
         narrative.nfc(
             f"Bản tin tóm tắt kết quả giải quyết thủ tục hành chính của {name} trong "
-            f"{period_text}, so với {int(ranks['n_ranked'].get('late_rate', 31))} xã, thị trấn "
-            f"của huyện Ba Vì. Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**. "
+            f"{period_text}, so với {terms.group(int(ranks['n_ranked'].get('late_rate', 31)))}. "
+            f"Tỷ lệ trễ hạn dùng quy ước: **{label_convention(convention)}**. "
             + describe_unit_context(commune_code, row.get("officers_on_desk"), period)
         )
     )
@@ -142,7 +146,11 @@ key_rows = [
 ]
 bullets = [
     narrative.describe_indicator(
-        label, narrative.format_rate(row.get(indicator), row.get(denominator)), ranks, indicator
+        label,
+        narrative.format_rate(row.get(indicator), row.get(denominator)),
+        ranks,
+        indicator,
+        period,
     )
     for indicator, label, denominator in key_rows
     if indicator in row and yardstick_applies(indicator, period_start)
@@ -153,7 +161,7 @@ display(Markdown(narrative.nfc("\n".join(bullets))))
 display(
     Markdown(
         narrative.describe_rank_uncertainty(
-            tables.read_rank_uncertainty(processed_dir, period), commune_code
+            tables.read_rank_uncertainty(processed_dir, period), commune_code, period
         )
     )
 )
@@ -191,17 +199,18 @@ display(
             district_months,
             meeting_dates,
             unit_name(commune_code, row["period_end"]),
+            period,
         )
     )
 )
-display(Markdown(narrative.describe_counter_only(counter_only)))
+display(Markdown(narrative.describe_counter_only(counter_only, period=period)))
 
 # %% [markdown]
 # ## Vị trí trên biểu đồ phễu (tỷ lệ trễ hạn thực tế so với kỳ vọng)
 
 # %%
-display(Markdown(narrative.describe_funnel(risk, convention)))
-display(figures.chart_image(figures.plot_funnel(risk_all, curve, commune_code)))
+display(Markdown(narrative.describe_funnel(risk, convention, period)))
+display(figures.chart_image(figures.plot_funnel(risk_all, curve, commune_code, period=period)))
 
 # %% [markdown]
 # ## Diễn biến theo tháng
@@ -215,6 +224,7 @@ display(
             district_months,
             convention,
             unit_name(commune_code, row["period_end"]),
+            period,
         )
     )
 )
@@ -238,7 +248,9 @@ display(Markdown(narrative.table_footnote(field_view)))
 # %%
 display(
     Markdown(
-        narrative.describe_staffing(row, ranks["district_median"].get("dossiers_per_officer_day"))
+        narrative.describe_staffing(
+            row, ranks["district_median"].get("dossiers_per_officer_day"), period
+        )
     )
 )
 display(
@@ -255,10 +267,8 @@ display(
     )
 )
 
-# %% [markdown]
-# ## Các cuộc họp của huyện nói gì về đơn vị
-
 # %%
+display(Markdown(f"## {terms.meetings_heading}"))
 meeting_lines = narrative.describe_meetings(check)
 display(
     Markdown(

@@ -283,6 +283,7 @@ def run_briefs(ctx: Context) -> bool:
         period=ctx.args.period,
         workers=ctx.args.workers,
         force=forced(ctx.args, "briefs"),
+        scheduler=getattr(ctx.args, "scheduler", None),
     )
     summary = ctx.summary
     built, cached = summary.get("built", []), summary.get("cached", [])

@@ -81,3 +81,9 @@ def add_run_options(parser: argparse.ArgumentParser, step_names: tuple[str, ...]
     parser.add_argument(
         "--workers", type=int, default=2, help="parallel brief builds (default: %(default)s)"
     )
+    parser.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="briefs: run the notebooks on this Dask scheduler's workers, as `briefs --scheduler`",
+    )

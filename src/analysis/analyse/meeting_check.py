@@ -19,8 +19,10 @@ import numpy as np
 import pandas as pd
 
 from analysis.analyse.indicators import RANKED, compute_indicators, rank_communes
+from analysis.analyse.reconstruct import map_dossiers, map_officers, regime_communes
 from analysis.analyse.risk import risk_adjust_period
 from analysis.meetings.extract import MENTION_COLUMNS
+from analysis.reference.lineage import regime_start
 
 CHECKS = {
     # topic: indicator that can bear it out
@@ -63,6 +65,18 @@ def meeting_window(meeting_date, data_start) -> pd.DataFrame | None:
     return pd.DataFrame(
         {"period": [label], "period_type": ["window"], "period_start": [start], "period_end": [end]}
     )
+
+
+def units_of_window(dossiers, officers, communes, on: pd.Timestamp):
+    """Rows and codes of the units standing from `on`: predecessors' rows follow the crosswalk.
+
+    A window after 1/7/2025 ranks the 8 new xã among themselves, never old and new units together;
+    with 2021 data nothing moves and the caller's rows and codes come back unchanged.
+    """
+    mapped = map_dossiers(dossiers, on)
+    if mapped is dossiers:
+        return dossiers, officers, communes
+    return mapped, map_officers(officers, on), regime_communes(mapped, on)
 
 
 def judge_mention(polarity: str, worst: object, best: object, funnel: object) -> bool | None:
@@ -144,17 +158,21 @@ def check_mentions(
     if mentions is None or mentions.empty:
         return pd.DataFrame({column: pd.Series(dtype="object") for column in CHECK_COLUMNS})
     data_start = dossiers["received_at"].min()
-    rows = []
+    rows, rebuilt, by_units = [], [], {}
     for meeting_date, group in mentions.groupby("meeting_date", sort=False, dropna=False):
         window = meeting_window(meeting_date, data_start) if pd.notna(meeting_date) else None
-        ranks = risk = None
+        ranks = risk = units_from = None
         if window is not None:
+            units_from = regime_start(window["period_end"].iloc[0])
+            if units_from not in by_units:  # one mapping per set of units, not per meeting
+                by_units[units_from] = units_of_window(dossiers, officers, communes, units_from)
+            rows_of_units, officers_of_units, codes = by_units[units_from]
             table = compute_indicators(
-                dossiers, officers, window, communes, default_late_rate, saturday_counts
+                rows_of_units, officers_of_units, window, codes, default_late_rate, saturday_counts
             )
             ranks = rank_communes(table, {name: RANKED[name] for name in CHECKS.values()})
             risk, _ = risk_adjust_period(
-                dossiers, window["period_start"].iloc[0], window["period_end"].iloc[0], communes
+                rows_of_units, window["period_start"].iloc[0], window["period_end"].iloc[0], codes
             )
         for mention in group.to_dict("records"):
             indicator = CHECKS.get(mention["topic"])
@@ -201,6 +219,8 @@ def check_mentions(
                 )
                 out["agreement_by_construction"] = bool(synthetic) and bool(out["data_agrees"])
             rows.append(out)
+            early = window is not None and window["period_start"].iloc[0] < units_from
+            rebuilt.append(f"{units_from:%d/%m/%Y}" if early else None)
     table = pd.DataFrame(rows).reindex(columns=CHECK_COLUMNS)
     table["indicator"] = table["indicator"].astype("object").where(table["indicator"].notna(), None)
     table["data_agrees"] = table["data_agrees"].astype("boolean")
@@ -218,5 +238,11 @@ def check_mentions(
     table["agreement_by_construction"] = table["agreement_by_construction"].astype("boolean")
     table["verdict_rule"] = table["verdict_rule"].astype("object").replace({np.nan: None})
     table["reason"] = table.apply(explain, axis=1) if len(table) else pd.Series(dtype="string")
+    table["reason"] = [
+        f"{reason}; window rebuilt for the units of {day} from their predecessors' rows"
+        if day
+        else reason
+        for reason, day in zip(table["reason"], rebuilt, strict=True)
+    ]
     table["funnel_flag"] = table["funnel_flag"].astype("object").replace({np.nan: None})
     return table

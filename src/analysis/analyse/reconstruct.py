@@ -24,6 +24,8 @@ from analysis.reference.units import UNITS_2021_FROM, units_on
 RULE_SELF = "own_rows"
 RULE_WHOLE = "sum_of_whole_predecessors"
 RULE_SPLIT = "whole_predecessors_plus_split_shares"
+# Cluster-robust intervals need tens of units; the 8 xã of 1/7/2025 are too few for the models.
+MIN_PANEL_UNITS = 20
 
 
 def regimes(periods: pd.DataFrame) -> list[tuple[pd.Timestamp, pd.DataFrame]]:
@@ -66,6 +68,18 @@ def regime_communes(mapped: pd.DataFrame, on: pd.Timestamp) -> list[str]:
     """The units standing on `on` plus any other code left in the data, so none drops silently."""
     codes = set(units_on(on.date())["code"]) | set(mapped["commune_code"].dropna().astype(str))
     return sorted(codes)
+
+
+def model_regime(months: pd.DataFrame) -> tuple[pd.Timestamp, pd.DataFrame] | None:
+    """The units the models are fitted for: the latest set of at least MIN_PANEL_UNITS, with its months.
+
+    Fitting on one set keeps old and new units (09619 was Tây Đằng, then Quảng Oai) out of one
+    panel; None when no set is large enough (then no model is fitted, and pages say so).
+    """
+    for start, group in reversed(regimes(months)):
+        if len(units_on(start.date())) >= MIN_PANEL_UNITS:
+            return start, group
+    return None
 
 
 def by_regime(compute, dossiers, officers, periods, **options) -> pd.DataFrame:

@@ -32,8 +32,11 @@ from analysis.analyse.models import (
     fit_panel_glm,
 )
 from analysis.analyse.reconstruct import (
+    MIN_PANEL_UNITS,
     by_regime,
     map_dossiers,
+    map_officers,
+    model_regime,
     name_units,
     reconstruct_history,
     regime_communes,
@@ -55,6 +58,7 @@ from analysis.outputs import (
     write_atomic,
 )
 from analysis.provenance import code_version, file_sha256
+from analysis.reference.units import units_on
 
 REQUIRED_DOSSIER_COLUMNS = [
     "commune_code",
@@ -170,15 +174,27 @@ def analyse_all(
     )
     ranks_uncertainty = rank_with_uncertainty(risk, seed)
     timings["risk"] = time.perf_counter() - started - sum(timings.values())
-    staffing = compute_staffing_by_month(
-        officers,
-        months["period_start"].min(),
-        months["period_end"].max(),
-        communes,
-        saturday_counts,
-    )
-    panel = build_panel(dossiers, staffing)
-    effects, fit = fit_models(dossiers, staffing, bootstrap_reps, dossier_logit_rows, seed, panel)
+    model_units = model_regime(months)
+    if model_units is None:
+        effects, fit = pd.DataFrame(columns=EFFECT_COLUMNS), {"skipped": NO_MODEL_UNITS}
+        panel = None
+    else:
+        model_dossiers, model_officers, model_communes = units_for_models(
+            dossiers, officers, communes, months, *model_units
+        )
+        staffing = compute_staffing_by_month(
+            model_officers,
+            model_units[1]["period_start"].min(),
+            model_units[1]["period_end"].max(),
+            model_communes,
+            saturday_counts,
+        )
+        panel = build_panel(model_dossiers, staffing)
+        effects, fit = fit_models(
+            model_dossiers, staffing, bootstrap_reps, dossier_logit_rows, seed, panel
+        )
+        fit["units_from"] = model_units[0].date().isoformat()
+        fit["n_units"] = len(units_on(model_units[0].date()))
     timings["models"] = time.perf_counter() - started - sum(timings.values())
     sensitivity = sensitivity_suite(panel, fit)
     timings["sensitivity"] = time.perf_counter() - started - sum(timings.values())
@@ -262,6 +278,25 @@ def risk_by_regime(
 
 EFFECT_COLUMNS = ["term", "estimate", "std_error", "ci_low", "ci_high", "p_value", "model"]
 MIN_MODEL_COMMUNES = 5
+NO_MODEL_UNITS = (
+    f"models skipped: no set of units in the data numbers at least {MIN_PANEL_UNITS} "
+    "(after 1/7/2025 Ba Vì's area has 8 xã, too few units for the panel models)"
+)
+
+
+def units_for_models(dossiers, officers, communes, months, start, model_months):
+    """Dossiers, officers and codes of the units standing from `start`, within their months only.
+
+    With one set of units in the data (2021) nothing changes; otherwise rows outside the set's
+    months are left out, so a code reused by a new unit is never pooled with its old unit.
+    """
+    if len(regimes(months)) == 1:
+        return dossiers, officers, communes
+    first, last = model_months["period_start"].min(), model_months["period_end"].max()
+    day = dossiers["received_at"].dt.normalize()
+    inside = dossiers[(day >= first) & (day <= last)]
+    mapped = map_dossiers(inside, start)
+    return mapped, map_officers(officers, start), regime_communes(mapped, start)
 
 
 def fit_models(
@@ -292,7 +327,7 @@ SENSITIVITY_COLUMNS = ["variant", "term", "base_term", "estimate", "ci_low", "ci
 
 def sensitivity_suite(panel: pd.DataFrame, fit: dict) -> pd.DataFrame:
     """The sensitivity table (docs/methods.md s. 2); empty with its header when the models were skipped."""
-    if "skipped" in fit:
+    if "skipped" in fit or panel is None:
         return pd.DataFrame(columns=SENSITIVITY_COLUMNS)
     info = fit["panel_binomial_glm"]
     steps = pd.DataFrame(info["steps"])

@@ -15,8 +15,8 @@ causal; these variants show how far they move when the usual suspects are allowe
 - `workload_spline`: workload as a restricted cubic spline (4 knots); its row reports the average
   slope between the 25th and 75th percentile of workload, comparable with the linear coefficient.
 
-Every variant uses the models module's code paths (design_matrix, fit_binomial_cluster,
-jackknife_clusters, newton_binomial).
+Every variant uses the models' code paths (models.design_matrix, fit_binomial_cluster;
+cluster_inference.jackknife_clusters, newton_binomial).
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from analysis.analyse.cluster_inference import jackknife_clusters, newton_binomial
 from analysis.analyse.models import (
     TERMS,
     design_matrix,
     fit_binomial_cluster,
-    jackknife_clusters,
-    newton_binomial,
     t_interval_row,
 )
 

@@ -12,10 +12,12 @@ import pandas as pd
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
+from analysis.publish.tiles import DERIVED_SOURCE, read_tile_grid, tile_grid_of_period
 from analysis.report.frame import build_frame
 from analysis.report.labels import label_convention, label_period
 from analysis.report.narrative import format_percent
 from analysis.report.provenance import PROVENANCE_MIMETYPE
+from analysis.report.scope import capitalise, scope_terms
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 REMOVE_TAGS = {"parameters", "injected-parameters", "remove-cell"}
@@ -104,7 +106,6 @@ UNCERTAINTY_COLUMNS = {
     "rank_high": "rank_high",
     "prob_worst_third": "p_worst_third",
 }
-TILE_GRID = Path(__file__).resolve().parent.parent / "reference" / "data" / "tile_grid.csv"
 LATE_COLOURS = ("#fdeee8", "#f8c6b3", "#ee8f74", "#d4523d", "#a32020")
 ONLINE_COLOURS = ("#eaf2f8", "#bcd6ea", "#80b0d6", "#3f81b9", "#1b4f86")
 TILE = 100  # SVG units per tile; the map is drawn 7 tiles wide
@@ -118,11 +119,6 @@ def read_rank_uncertainty(processed_dir: str | Path, period: str) -> pd.DataFram
     if frame is None:
         return None
     return frame[["commune_code", *UNCERTAINTY_COLUMNS]].rename(columns=UNCERTAINTY_COLUMNS)
-
-
-def read_tile_grid() -> pd.DataFrame:
-    """Tile-map positions of the 31 units (approximate relative positions; the file names its sources)."""
-    return pd.read_csv(TILE_GRID, dtype={"code": str})
 
 
 def colour_bins(values: pd.Series, colours: tuple[str, ...]) -> tuple[list[float], list[str]]:
@@ -155,11 +151,15 @@ def _on_grid(rows: pd.DataFrame, grid: pd.DataFrame) -> bool:
 
 
 def render_tile_map(
-    rows: pd.DataFrame, value_column: str, title: str, colours: tuple[str, ...]
+    rows: pd.DataFrame,
+    value_column: str,
+    title: str,
+    colours: tuple[str, ...],
+    grid: pd.DataFrame | None = None,
 ) -> str:
     """An inline SVG tile map (grid cartogram): one square per unit, coloured by a rate, with a legend."""
     e = html.escape
-    grid = read_tile_grid()
+    grid = read_tile_grid() if grid is None else grid
     if "commune_name" in rows and not _on_grid(rows, grid):
         # the grid lays out the 31 units of 2021; the 8 xã of 1/7/2025 reuse some of their codes
         return f'<p class="tile-map-missing">{e(title)}: chưa có bản đồ ô cho các đơn vị của kỳ này.</p>'
@@ -282,7 +282,13 @@ def render_index(
     settings: dict | None = None,
 ) -> str:
     """reports/<period>/index.html: a dashboard — two tile maps, a sortable table, links to every brief."""
-    from analysis.report.frame import render_frame_head, render_recipients
+    from analysis.report.frame import (
+        index_tab_title,
+        index_title,
+        overview_link_text,
+        render_frame_head,
+        render_recipients,
+    )
 
     e = html.escape
     rows = rows.copy()
@@ -291,10 +297,11 @@ def render_index(
         rows = rows.merge(uncertainty[["commune_code", *extra]], on="commune_code", how="left")
     has = {c: c in rows.columns and rows[c].notna().any() for c in UNCERTAINTY_COLUMNS.values()}
     period_label = label_period(period)
-    frame = build_frame({}, settings)
+    terms = scope_terms(period)
+    frame = build_frame({"period": period}, settings)
     frame["links"] = []
     if overview and overview.get("status") != "failed":
-        frame["links"] = [{"href": str(overview["html"]), "text": "Tổng quan toàn huyện"}]
+        frame["links"] = [{"href": str(overview["html"]), "text": overview_link_text(period)}]
     style = (TEMPLATES_DIR / "brief" / "brief.css").read_text(encoding="utf-8") + INDEX_CSS
     if synthetic:
         style += (TEMPLATES_DIR / "brief" / "synthetic_print.css").read_text(encoding="utf-8")
@@ -303,18 +310,20 @@ def render_index(
         '<html lang="vi">',
         '<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1.0">',
         f'<meta name="dcterms.coverage" content="{e(period)}">',
-        f"<title>Bản tin CCHC các xã, thị trấn huyện Ba Vì — {e(period_label)}</title>",
+        f"<title>{e(index_tab_title(period))} — {e(period_label)}</title>",
         f"<style>{style}</style></head>",
         '<body><main class="brief index">',
         render_frame_head(frame),
-        f"<h1>Cải cách hành chính các xã, thị trấn huyện Ba Vì — {e(period_label)}</h1>",
+        f"<h1>{e(index_title(period))} — {e(period_label)}</h1>",
     ]
     if synthetic:
         lines.append(
             '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật.</div>'
         )
     if overview and overview.get("status") == "failed":
-        lines.append(f"<p>Tổng quan toàn huyện: lỗi — {e(overview.get('error', ''))}</p>")
+        lines.append(
+            f"<p>{e(overview_link_text(period))}: lỗi — {e(overview.get('error', ''))}</p>"
+        )
     lead = (
         "Xếp hạng theo tỷ lệ trễ hạn: <b>thứ 1 là đơn vị có tỷ lệ trễ hạn thấp nhất (tốt nhất)</b>, "
         f"thứ {int(rows['n_ranked'].max()) if 'n_ranked' in rows and rows['n_ranked'].notna().any() else 31} "
@@ -334,27 +343,36 @@ def render_index(
         )
     lines.append(f'<p class="lead">{lead}</p>')
     lines.append("<h2>Bản đồ ô: tỷ lệ trễ hạn và tỷ lệ hồ sơ trực tuyến</h2>")
+    grid = tile_grid_of_period(period)
     lines.append('<div class="maps">')
     lines.append(
-        render_tile_map(rows, "late_rate", "Tỷ lệ trễ hạn (màu đậm: trễ nhiều)", LATE_COLOURS)
+        render_tile_map(rows, "late_rate", "Tỷ lệ trễ hạn (màu đậm: trễ nhiều)", LATE_COLOURS, grid)
     )
     lines.append(
         render_tile_map(
-            rows, "online_share", "Tỷ lệ hồ sơ trực tuyến (màu đậm: cao)", ONLINE_COLOURS
+            rows, "online_share", "Tỷ lệ hồ sơ trực tuyến (màu đậm: cao)", ONLINE_COLOURS, grid
         )
     )
     lines.append("</div>")
-    grid = read_tile_grid()
     sourced = int((~grid["source"].str.startswith("approximate")).sum())
+    if (grid["source"] == DERIVED_SOURCE).all():
+        note = (
+            "(bắc ở trên): vị trí trung bình của các xã, thị trấn trước khi sắp xếp hợp thành đơn "
+            "vị (theo tệp tile_grid.csv); ô không thể hiện diện tích; chưa đối chiếu với bản đồ "
+            "địa giới chính thức."
+        )
+    else:
+        note = (
+            "trên bản đồ (bắc ở trên; sông Hồng phía bắc và đông, sông Đà phía tây); ô không thể hiện "
+            f"diện tích. Nguồn vị trí (tệp tile_grid.csv): {sourced}/{len(grid)} vị trí theo mô tả "
+            f"công khai về các đơn vị giáp ranh, {len(grid) - sourced} vị trí còn lại ước lượng từ các "
+            "nhóm xã sáp nhập năm 2025; chưa đối chiếu với bản đồ địa giới chính thức."
+        )
     lines.append(
-        '<p class="map-note">Mỗi ô là một xã, thị trấn, đặt theo <b>vị trí tương đối, gần đúng</b> '
-        "trên bản đồ (bắc ở trên; sông Hồng phía bắc và đông, sông Đà phía tây); ô không thể hiện "
-        f"diện tích. Nguồn vị trí (tệp tile_grid.csv): {sourced}/{len(grid)} vị trí theo mô tả "
-        f"công khai về các đơn vị giáp ranh, {len(grid) - sourced} vị trí còn lại ước lượng từ các "
-        "nhóm xã sáp nhập năm 2025; chưa đối chiếu với bản đồ địa giới chính thức. "
-        "Bấm vào một ô để mở bản tin của đơn vị.</p>"
+        f'<p class="map-note">Mỗi ô là một {terms.kinds}, đặt theo <b>vị trí tương đối, gần đúng</b> '
+        f"{note} Bấm vào một ô để mở bản tin của đơn vị.</p>"
     )
-    lines.append("<h2>Các xã, thị trấn</h2>")
+    lines.append(f"<h2>{e(capitalise('các ' + terms.kinds))}</h2>")
     lines.append(
         '<p class="map-note">Bấm tiêu đề cột để sắp xếp; bấm tên đơn vị để mở bản tin.</p>'
     )
@@ -365,7 +383,7 @@ def render_index(
         ("Xếp hạng trễ hạn (1 = tốt nhất)", "number"),
     ]
     if has["late_rate_shrunk"]:
-        heads.append(("Tỷ lệ trễ hạn ước lượng ổn định (co về mức huyện)", "number"))
+        heads.append((f"Tỷ lệ trễ hạn ước lượng ổn định (co về {terms.shrink_level})", "number"))
     if has["rank_low"] and has["rank_high"]:
         heads.append(("Khoảng xếp hạng 95\u00a0%", "number"))
     if has["p_worst_third"]:

@@ -31,6 +31,10 @@ PROVINCE_NAME = "Hà Nội"
 # The 2021 units stood until their first crosswalk step (Phú Hồng on 1/1/2025, the district's
 # end on 1/7/2025). Their start is not in our sources; 2008-08-01 (Hà Tây joined Hà Nội) is a floor.
 UNITS_2021_FROM = date(2008, 8, 1)
+# The district level of local government ended in the whole country on 1/7/2025 (two-level local
+# government): a national fact, the same for every district's table. Pages about later periods
+# cannot speak of a district (report.scope).
+LAST_DAY_OF_DISTRICT = date(2025, 6, 30)
 FUZZY_MIN_SCORE = 86.0
 FUZZY_MIN_MARGIN = 6.0
 

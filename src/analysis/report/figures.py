@@ -28,6 +28,7 @@ from analysis.report.labels import (
     label_month,
 )
 from analysis.report.narrative import format_number
+from analysis.report.scope import capitalise, scope_terms
 
 FONT = "DejaVu Sans"
 HIGHLIGHT = "#c0392b"
@@ -149,14 +150,20 @@ def plot_funnel(
     curve: pd.DataFrame,
     highlight_code: str | None = None,
     title: str | None = None,
+    period: str | None = None,
 ) -> Figure:
     """Funnel plot: adjusted late rate against resolved dossiers, with 95 % and 99,8 % limits."""
+    terms = scope_terms(period)
     with matplotlib.rc_context(STYLE):
         figure = new_figure(WIDTH, 3.6)
         ax = figure.add_subplot()
         curve = curve.sort_values("n")
         ax.plot(
-            curve["n"], curve["district_rate"], color="black", lw=1, label="Mức chung của huyện"
+            curve["n"],
+            curve["district_rate"],
+            color="black",
+            lw=1,
+            label=capitalise(terms.common_level),
         )
         for low, high, style, name in (
             ("lower_95", "upper_95", "--", f"Giới hạn 95{NBSP}%"),
@@ -172,7 +179,7 @@ def plot_funnel(
             s=18,
             color=MUTED,
             zorder=3,
-            label="Các xã, thị trấn",
+            label=capitalise(f"các {terms.kinds}"),
         )
         mine = points[points["commune_code"] == highlight_code]
         if not mine.empty:
@@ -194,9 +201,13 @@ def plot_funnel(
 
 
 def plot_monthly_trend(
-    commune: pd.DataFrame, district: pd.DataFrame, convention: str, unit_name: str = "Đơn vị"
+    commune: pd.DataFrame,
+    district: pd.DataFrame,
+    convention: str,
+    unit_name: str = "Đơn vị",
+    period: str | None = None,
 ) -> Figure:
-    """Monthly late rate of the unit against the district, naming the convention used."""
+    """Monthly late rate of the unit against all units, naming the convention used."""
     with matplotlib.rc_context(STYLE):
         figure = new_figure(WIDTH, 3.2)
         ax = figure.add_subplot()
@@ -213,7 +224,7 @@ def plot_monthly_trend(
                 district["late_rate"],
                 marker=".",
                 color=MUTED,
-                label="Toàn huyện",
+                label=capitalise(scope_terms(period).whole),
             )
         percent_axis(ax.yaxis)
         ax.set_ylim(bottom=0)
@@ -297,6 +308,7 @@ def plot_online_share_by_month(
     district: pd.DataFrame,
     meeting_dates: list,
     unit_name: str = "Đơn vị",
+    period: str | None = None,
 ) -> Figure:
     """Online share month by month (mức độ 3 and 4 separately when known), meeting dates marked."""
     with matplotlib.rc_context(STYLE):
@@ -318,7 +330,11 @@ def plot_online_share_by_month(
         if not district.empty:
             shares = district.set_index(pd.to_datetime(district["period_start"]))["online_share"]
             ax.plot(
-                x, shares.reindex(months).to_numpy(), marker=".", color=MUTED, label="Toàn huyện"
+                x,
+                shares.reindex(months).to_numpy(),
+                marker=".",
+                color=MUTED,
+                label=capitalise(scope_terms(period).whole),
             )
         last_at, last_row = -np.inf, 1
         for day in sorted(pd.Timestamp(d) for d in meeting_dates):

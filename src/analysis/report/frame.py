@@ -14,7 +14,13 @@ from analysis.reference.lineage import unit_display_name, units_of_period
 from analysis.reference.units import all_units, units_2021
 from analysis.report.labels import label_terrain
 from analysis.report.narrative import format_number, is_missing
-from analysis.report.settings import format_issue_line, load_report_settings, recipients_for
+from analysis.report.scope import scope_terms
+from analysis.report.settings import (
+    format_issue_line,
+    load_report_settings,
+    recipients_for,
+    settings_for_period,
+)
 
 INDEX_PAGE = "index.html"
 OVERVIEW_PAGE = "tong-quan-huyen.html"
@@ -23,11 +29,15 @@ OVERVIEW_PAGE = "tong-quan-huyen.html"
 def unit_terrain(code: str, period: str | None = None) -> str:
     """'island', 'mountain' or 'plain' for a 2021 unit (reference/data/terrain_2021.csv), '' if unknown.
 
-    With a period whose unit under this code is a new xã (2025), '': its terrain is not in our sources.
+    With a period whose unit under this code is a new xã (2025), '': its terrain is not in our
+    sources (a new xã keeping an old name, such as Vật Lại, is larger than the old one).
     """
     units = all_units()
-    if period is not None and unit_display_name(code, period) != unit_display_name(code):
-        return ""
+    if period is not None:
+        standing = units_of_period(period)
+        version = standing.loc[standing["code"] == str(code), "period"]
+        if not version.empty and version.iloc[0] != "2021":
+            return ""
     match = units[(units["code"] == str(code)) & (units["period"] == "2021")]
     if match.empty:
         match = units[units["code"] == str(code)]
@@ -53,20 +63,39 @@ def describe_unit_context(
 def list_label(period: str | None) -> str:
     """'Danh sách 31 xã, thị trấn' (2021 units), 'Danh sách 8 xã' (units of 1/7/2025)."""
     units = units_2021() if period is None else units_of_period(period)
-    kinds = "xã, thị trấn" if (units["unit_type"] != "Xã").any() else "xã"
-    return f"Danh sách {len(units)} {kinds}"
+    return f"Danh sách {len(units)} {scope_terms(period).kinds}"
+
+
+def overview_link_text(period: str | None) -> str:
+    """'Tổng quan toàn huyện' while the district stands, 'Tổng quan toàn địa bàn' after."""
+    return f"Tổng quan {scope_terms(period).whole}"
+
+
+def overview_title(period: str | None) -> str:
+    """'Tổng quan CCHC huyện Ba Vì' / 'Tổng quan CCHC địa bàn huyện Ba Vì cũ' (page titles)."""
+    return f"Tổng quan CCHC {scope_terms(period).area}"
+
+
+def index_title(period: str | None) -> str:
+    """'Cải cách hành chính các xã, thị trấn huyện Ba Vì' (2021) or the 2025 area's wording."""
+    return f"Cải cách hành chính {scope_terms(period).units_title()}"
+
+
+def index_tab_title(period: str | None) -> str:
+    """The index's <title>: 'Bản tin CCHC các xã, thị trấn huyện Ba Vì' (2021)."""
+    return f"Bản tin CCHC {scope_terms(period).units_title()}"
 
 
 def build_frame(parameters: dict | None, settings: dict | None = None) -> dict:
     """What the template shows around a page: heading, links and 'Nơi nhận' (plain strings)."""
-    settings = settings or load_report_settings()
     parameters = parameters or {}
     code = parameters.get("commune_code")
     period = parameters.get("period")
+    settings = settings_for_period(settings or load_report_settings(), period)
     unit = unit_display_name(str(code), period) if code else None
     links = [{"href": INDEX_PAGE, "text": list_label(period)}]
     if code:
-        links.append({"href": OVERVIEW_PAGE, "text": "Tổng quan toàn huyện"})
+        links.append({"href": OVERVIEW_PAGE, "text": overview_link_text(period)})
     return {
         "parent": settings["issuer"].get("parent", ""),
         "office": settings["issuer"].get("office", ""),

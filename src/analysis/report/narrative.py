@@ -23,6 +23,7 @@ from analysis.report.labels import (
     label_period_short,
     label_topic,
 )
+from analysis.report.scope import scope_terms
 
 SMALL_CELL_THRESHOLD = 5
 MIN_RELIABLE_N = 20  # a rate on fewer dossiers swings by whole tens of points: marked, not trusted
@@ -36,7 +37,7 @@ FUNNEL_WORDING = {
     "high": "cao hơn giới hạn trên 95 % của biểu đồ phễu, tức là vượt mức chênh lệch thường thấy giữa các xã",
     "low": "thấp hơn giới hạn dưới 95 % của biểu đồ phễu, tức là tốt hơn mức chênh lệch thường thấy giữa các xã",
     "within": "nằm trong giới hạn 95 % của biểu đồ phễu, tức là trong mức chênh lệch thường thấy giữa các xã "
-    "(chưa đủ căn cứ để nói đơn vị trễ hạn nhiều hơn hay ít hơn mức chung của huyện)",
+    "(chưa đủ căn cứ để nói đơn vị trễ hạn nhiều hơn hay ít hơn {common_level})",
 }
 
 
@@ -136,7 +137,9 @@ def suppress_small_cells(
     return out
 
 
-def describe_rank_uncertainty(uncertainty: pd.DataFrame | None, commune_code: str) -> str:
+def describe_rank_uncertainty(
+    uncertainty: pd.DataFrame | None, commune_code: str, period: str | None = None
+) -> str:
     """How much the late-rate rank can be trusted: a rank moves with a few dossiers (issue #11).
 
     Read from the analysis' empirical-Bayes table (commune_ranks_uncertainty.parquet); '' when the
@@ -149,7 +152,7 @@ def describe_rank_uncertainty(uncertainty: pd.DataFrame | None, commune_code: st
         return ""
     row = row.iloc[0]
     return (
-        "Độ tin cậy của thứ hạng về tỷ lệ trễ hạn: sau khi co về mức chung của huyện (đơn vị ít "
+        f"Độ tin cậy của thứ hạng về tỷ lệ trễ hạn: sau khi co về {scope_terms(period).common_level} (đơn vị ít "
         f"hồ sơ được co nhiều hơn), tỷ lệ trễ hạn ước tính là "
         f"{format_percent(row['shrunk_rate'])}; thứ hạng nằm trong khoảng từ thứ "
         f"{int(row['rank_low'])} đến thứ {int(row['rank_high'])} (khoảng 95 %, thứ 1 = thấp nhất); "
@@ -178,29 +181,35 @@ def describe_rank(rank: object, n_ranked: object, better: str = "lower") -> str:
     return f"xếp thứ {int(rank)}/{int(n_ranked)} (thứ 1 = {direction})"
 
 
-def describe_key_figure(label: str, value: str, rank_text: str | None, median: str | None) -> str:
-    """One bullet of the key figures: the value, its rank and the district median (when ranked)."""
-    parts = [
-        p for p in (rank_text, f"trung vị các xã, thị trấn: {median}" if median else None) if p
-    ]
+def describe_key_figure(
+    label: str, value: str, rank_text: str | None, median: str | None, period: str | None = None
+) -> str:
+    """One bullet of the key figures: the value, its rank and the units' median (when ranked)."""
+    kinds = scope_terms(period).kinds
+    parts = [p for p in (rank_text, f"trung vị các {kinds}: {median}" if median else None) if p]
     tail = f" — {'; '.join(parts)}" if parts else ""
     return f"- **{label}**: {value}{tail}."
 
 
-def describe_indicator(label: str, value: str, ranks: pd.DataFrame, indicator: str) -> str:
+def describe_indicator(
+    label: str, value: str, ranks: pd.DataFrame, indicator: str, period: str | None = None
+) -> str:
     """A key-figure bullet; rank and median only for indicators the analysis ranks."""
     if indicator not in ranks.index or is_missing(ranks.loc[indicator, "rank"]):
-        return describe_key_figure(label, value, None, None)
+        return describe_key_figure(label, value, None, None, period)
     rank = ranks.loc[indicator]
     return describe_key_figure(
         label,
         value,
         describe_rank(rank["rank"], rank["n_ranked"], str(rank["better"])),
         format_percent(rank["district_median"]),
+        period,
     )
 
 
-def describe_funnel(risk: pd.Series | None, convention: str = "late_rate_resolved") -> str:
+def describe_funnel(
+    risk: pd.Series | None, convention: str = "late_rate_resolved", period: str | None = None
+) -> str:
     """Where the unit sits in the funnel plot, in words a chairman reads once."""
     if risk is None or is_missing(risk.get("outside_95")) or not risk.get("resolved"):
         return "Chưa đủ hồ sơ đã giải quyết để đặt đơn vị trên biểu đồ phễu."
@@ -211,7 +220,7 @@ def describe_funnel(risk: pd.Series | None, convention: str = "late_rate_resolve
         f"hồ sơ đã giải quyết, kỳ vọng theo cơ cấu lĩnh vực {format_rate(risk['expected_rate'], n)} "
         f"(thực tế {format_exact_count(risk['observed_late'])} hồ sơ trễ hạn, kỳ vọng khoảng "
         f"{format_number(risk['expected_late'], 0)}); tỷ lệ đã điều chỉnh {format_rate(risk['adjusted_rate'], n)} "
-        f"{FUNNEL_WORDING.get(flag, flag)}"
+        f"{FUNNEL_WORDING.get(flag, flag).format(common_level=scope_terms(period).common_level)}"
     )
     if flag == "high" and str(risk.get("outside_998")) == "high":
         text += ", vượt cả giới hạn 99,8 %"
@@ -269,15 +278,15 @@ def describe_drivers(fields: pd.DataFrame, procedures: pd.DataFrame) -> str:
     return nfc(text + ".")
 
 
-def describe_staffing(row: pd.Series, median_workload: object) -> str:
-    """Officer arrangement and workload of the desk, compared with the district median."""
+def describe_staffing(row: pd.Series, median_workload: object, period: str | None = None) -> str:
+    """Officer arrangement and workload of the desk, compared with the median of the units."""
     if is_missing(row.get("officer_days")) or not row.get("officer_days"):
         return "Danh sách cán bộ không ghi nhận ai làm việc tại bộ phận một cửa trong kỳ."
     return nfc(
         f"Bình quân {format_number(row['officers_on_desk'], 1)} cán bộ làm việc tại bộ phận một cửa; "
         f"{format_percent(row['concurrent_share'], 0)} ngày công do cán bộ kiêm nhiệm đảm nhận. "
         f"Khối lượng: {format_number(row['dossiers_per_officer_day'], 1)} hồ sơ/cán bộ/ngày làm việc "
-        f"(trung vị huyện {format_number(median_workload, 1)}); "
+        f"({scope_terms(period).median} {format_number(median_workload, 1)}); "
         f"{format_number(row.get('rotations', 0))} lượt luân chuyển, "
         f"{format_number(row.get('vacancy_officer_days', 0))} ngày công còn thiếu so với biên chế cao nhất."
     )
@@ -344,11 +353,14 @@ def describe_points_766(row: pd.Series) -> str:
     )
 
 
-def describe_counter_only(counter_only: pd.DataFrame, shown: int = 5) -> str:
+def describe_counter_only(
+    counter_only: pd.DataFrame, shown: int = 5, period: str | None = None
+) -> str:
     """The procedures other communes took online but this one took only at its counter."""
+    others = scope_terms(period).other_units
     if counter_only.empty:
         return (
-            "Không có thủ tục nào mà các xã khác trong huyện đã nhận trực tuyến trong kỳ "
+            f"Không có thủ tục nào mà các {others} đã nhận trực tuyến trong kỳ "
             "còn đơn vị chỉ nhận tại quầy."
         )
     names = "; ".join(
@@ -359,6 +371,6 @@ def describe_counter_only(counter_only: pd.DataFrame, shown: int = 5) -> str:
     )
     more = f" và {len(counter_only) - shown} thủ tục khác" if len(counter_only) > shown else ""
     return nfc(
-        f"Các thủ tục các xã khác trong huyện đã nhận hồ sơ trực tuyến trong kỳ nhưng đơn vị vẫn chỉ "
+        f"Các thủ tục các {others} đã nhận hồ sơ trực tuyến trong kỳ nhưng đơn vị vẫn chỉ "
         f"nhận tại quầy: {names}{more}."
     )

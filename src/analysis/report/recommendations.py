@@ -28,6 +28,7 @@ from analysis.report.narrative import (
     is_missing,
     nfc,
 )
+from analysis.report.scope import scope_terms
 
 MAX_ITEMS = 5
 MIN_ITEMS = 3
@@ -182,7 +183,8 @@ def _dedicated_text(f: dict) -> str:
         f"Chủ tịch UBND xã bố trí ít nhất một công chức chuyên trách tại bộ phận một cửa: trong "
         f"{label_period_short(f['period'])} cả {format_number(f['officer_days'], 0)} ngày công tại bộ phận "
         f"đều do công chức kiêm nhiệm đảm nhận, mỗi người {format_number(f['dossiers_per_officer_day'], 1)} "
-        f"hồ sơ/ngày (trung vị huyện {format_number(f['district_median_dossiers_per_officer_day'], 1)}). "
+        f"hồ sơ/ngày ({scope_terms(f['period']).median} "
+        f"{format_number(f['district_median_dossiers_per_officer_day'], 1)}). "
         f"Quyết định trước {format_day(f['deadline'])}."
     )
 
@@ -240,7 +242,7 @@ def _online_gain(f: dict) -> float:
 def _online_text(f: dict) -> str:
     named = "; ".join(escape_markdown(p) for p in f["counter_only_procedures"])
     listing = (
-        f" Các thủ tục xã khác trong huyện đã nhận trực tuyến nhưng xã vẫn chỉ nhận tại quầy "
+        f" Các thủ tục {scope_terms(f['period']).other_units} đã nhận trực tuyến nhưng xã vẫn chỉ nhận tại quầy "
         f"({format_exact_count(f['counter_only_dossiers'])} hồ sơ trong kỳ): {named}."
         if named
         else ""
@@ -255,7 +257,7 @@ def _online_text(f: dict) -> str:
     else:
         gap = (
             f"tỷ lệ hồ sơ nộp trực tuyến (mức độ 3, 4) {format_percent(f['online_share'])}, thấp hơn "
-            f"toàn huyện ({format_percent(f['district_online_share'])})"
+            f"{scope_terms(f['period']).whole} ({format_percent(f['district_online_share'])})"
         )
     return (
         f"Công chức một cửa hướng dẫn người dân nộp hồ sơ trực tuyến ngay tại quầy: {gap}.{listing} "
@@ -269,7 +271,7 @@ def _share_practice(f: dict) -> bool:
 
 def _share_text(f: dict) -> str:
     return (
-        f"Chủ tịch UBND xã chia sẻ cách làm tại cuộc họp giao ban của huyện: tỷ lệ trễ hạn "
+        f"Chủ tịch UBND xã chia sẻ cách làm tại {scope_terms(f['period']).meeting}: tỷ lệ trễ hạn "
         f"{format_percent(f['late_rate'])} thấp hơn giới hạn dưới 95 % của biểu đồ phễu."
     )
 

@@ -2,7 +2,9 @@
 
 One TOML file (`config/report_settings.toml`, or the file named by $CCHC_REPORT_SETTINGS);
 every key missing from it falls back to DEFAULTS (huyện Ba Vì, 2021 organisation). From
-1/7/2025 the district level no longer exists: briefs for later periods need another issuer.
+1/7/2025 the district level no longer exists: pages about later periods take their issuer and
+recipients from the `after_district` section (configurable; the default, the city's Sở Nội vụ
+following the area of the former district, is a plausible choice, not a documented one).
 """
 
 from __future__ import annotations
@@ -41,6 +43,28 @@ DEFAULTS: dict = {
             "Lưu: VT, NV",
         ],
     },
+    # Pages about periods after the district's last day (reference.units.LAST_DAY_OF_DISTRICT).
+    "after_district": {
+        "issuer": {
+            "parent": "UBND THÀNH PHỐ HÀ NỘI",
+            "office": "SỞ NỘI VỤ",
+            "place": "Hà Nội",
+            "prepared_by": "Sở Nội vụ Hà Nội (theo dõi CCHC trên địa bàn huyện Ba Vì cũ)",
+        },
+        "recipients": {
+            "commune": [
+                "Chủ tịch UBND {unit} (để thực hiện)",
+                "Lãnh đạo Sở Nội vụ (để báo cáo)",
+                "Lưu: VT",
+            ],
+            "district": [
+                "UBND Thành phố (để báo cáo)",
+                "Lãnh đạo Sở Nội vụ",
+                "UBND các xã trên địa bàn huyện Ba Vì cũ (để thực hiện)",
+                "Lưu: VT",
+            ],
+        },
+    },
 }
 
 
@@ -68,6 +92,15 @@ def load_report_settings(path: str | Path | None = None) -> dict:
         return copy.deepcopy(DEFAULTS)
     with source.open("rb") as handle:
         return merge_settings(DEFAULTS, tomllib.load(handle))
+
+
+def settings_for_period(settings: dict, period: str | None) -> dict:
+    """The frame for a period: `after_district` replaces issuer and recipients once the district is gone."""
+    from analysis.report.scope import district_stands
+
+    if district_stands(period):
+        return settings
+    return merge_settings(settings, settings.get("after_district", {}))
 
 
 def local_zone(settings: dict | None = None) -> ZoneInfo:

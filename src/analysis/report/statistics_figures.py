@@ -21,6 +21,7 @@ from analysis.report.figures import (
     percent_axis,
 )
 from analysis.report.narrative import format_number, format_percent, nfc
+from analysis.report.scope import capitalise, scope_terms
 
 MAIN_MODEL = "panel_binomial_glm"
 STEP_LABELS = {
@@ -108,18 +109,19 @@ def sensitivity_table(sensitivity: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def rank_uncertainty_table(ranks: pd.DataFrame) -> pd.DataFrame:
+def rank_uncertainty_table(ranks: pd.DataFrame, period: str | None = None) -> pd.DataFrame:
     """Shrunk late rate, the rank's 95 % interval and P(worst third), worst first."""
+    terms = scope_terms(period)
     data = ranks.sort_values("rank_median", ascending=False)
     table = pd.DataFrame(
         {
-            "Xã, thị trấn": data["commune_name"],
+            capitalise(terms.kinds): data["commune_name"],
             "Hồ sơ đã giải quyết": data["resolved"].map(lambda v: format_number(v, 0)),
             "Tỷ lệ trễ (quan sát)": [
                 "ít hồ sơ, không tin cậy" if small else format_percent(rate)
                 for rate, small in zip(data["observed_rate"], data["is_small_n"], strict=True)
             ],
-            "Tỷ lệ trễ ước lượng (co về mức huyện)": [
+            f"Tỷ lệ trễ ước lượng (co về {terms.shrink_level})": [
                 f"{format_percent(r)} ({format_percent(lo)}–{format_percent(hi)})"
                 for r, lo, hi in zip(
                     data["shrunk_rate"],
