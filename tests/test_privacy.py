@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -200,7 +201,14 @@ class TestScrubValues:
             for k in range(0, 8)
             for m in (1, 3, 7)
             for sep in ("-", ".", "--", " ", "/", "")
-        ] + ["09619-0001234", "0912-345-678", "0912.345.678", "84-912-345-678", "1.500.000.000"]
+        ] + ["8-42212-345-678", "0.084.912.345.678"]
+        texts += [
+            "09619-0001234",
+            "0912-345-678",
+            "0912.345.678",
+            "84-912-345-678",
+            "1.500.000.000",
+        ]
         out = scrub_values(pd.Series(texts))
         assert out.tolist() == [scrub_text(t) for t in texts]
         assert out.tolist()[-5:] == [
@@ -210,7 +218,9 @@ class TestScrubValues:
             MASK_PHONE,
             "1.500.000.000",
         ]
-        assert _separated_non_phones(pa.array(texts)).sum() > 100  # the Arrow path is taken
+        assert out.tolist()[-7:-5] == [MASK_PHONE, MASK_PHONE]  # a prefix cut by separators
+        digits = np.array([sum(c.isdigit() for c in t) for t in texts])
+        assert _separated_non_phones(pa.array(texts), digits).sum() > 100  # the Arrow path is taken
 
     def test_a_categorical_column_is_scrubbed_too(self):
         out = scrub_values(pd.Series(["unknown unit: xã A, chị Lê Thị Mai", "x"], dtype="category"))
