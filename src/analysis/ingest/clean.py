@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import os
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -319,18 +319,13 @@ def prepare_export(path: Path, source: str, secret: bytes) -> PreparedExport:
 
 
 def prepare_exports(
-    raw_dir: Path,
-    files: list[Path],
-    secret: bytes,
-    entries: dict[str, dict],
-    cache: ExportCache,
-    digests: dict[Path, Future],
+    raw_dir: Path, files: list[Path], secret: bytes, entries: dict[str, dict], cache: ExportCache
 ) -> tuple[list[PreparedExport], list[tuple[Path, PreparedExport]]]:
     """Every export's own result, from the cache when the file is unchanged; (all, to store)."""
     prepared, fresh = [], []
     for path in files:
         source = relative_name(path, [raw_dir])
-        kept, sha256 = cache.lookup(path, source, digests[path])
+        kept, sha256 = cache.lookup(path, source)
         if sha256 is not None:
             entries[source]["sha256"] = sha256
         if kept is None:
@@ -585,22 +580,20 @@ def scrub_free_text(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _keep(cache: ExportCache, path: Path, result: PreparedExport, digest: Future) -> None:
+def _keep(cache: ExportCache, path: Path, result: PreparedExport, digest) -> None:
     """Store one export's result under its checksum (a future while the file is still hashed)."""
-    cache.store(path, digest.result(), result)
+    cache.store(path, digest if isinstance(digest, str) else digest.result(), result)
 
 
 def clean_all(
     raw_dir, out_dir, meetings_dirs=None, secret_path=None, saturday_counts: bool = False
 ) -> dict:
     """Clean every raw file into out_dir (dossiers, officers, meetings, mentions, quarantine, manifest)."""
-    with cleaning_memory_pool(), ThreadPoolExecutor(max_workers=1) as background:
-        return _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts, background)
+    with cleaning_memory_pool():
+        return _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts)
 
 
-def _clean_all(
-    raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bool, background
-) -> dict:
+def _clean_all(raw_dir, out_dir, meetings_dirs, secret_path, saturday_counts: bool) -> dict:
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     if not raw_dir.is_dir():
         raise UserError(f"{raw_dir}: raw folder not found")
@@ -623,7 +616,7 @@ def _clean_all(
         ("meeting_register", register_files),
     ):
         for path in paths:
-            deferred = "" if kind == "dossiers" else None  # large: hashed while cleaned
+            deferred = "" if kind == "dossiers" else None  # large: hashed while Parquet is written
             entries[relative_name(path, roots)] = file_entry(
                 path, relative_name(path, roots), kind, deferred
             )
@@ -636,14 +629,7 @@ def _clean_all(
             plausible_dates=os.environ.get(PLAUSIBLE_DATES_ENV),  # the date window rule's
         ),
     )
-    # hashlib and pickle's buffer writes release the GIL: the exports are checksummed while
-    # they are read and cleaned (a core the row rules leave idle), and each export cleaned now
-    # is kept for the next run while the exports are combined
-    digests = {path: background.submit(file_sha256, path) for path in dossier_files}
-    prepared, fresh = prepare_exports(raw_dir, dossier_files, secret, entries, cache, digests)
-    storing = [
-        background.submit(_keep, cache, path, result, digests[path]) for path, result in fresh
-    ]
+    prepared, fresh = prepare_exports(raw_dir, dossier_files, secret, entries, cache)
     dossiers, quarantine, duplicate_counts = clean_dossiers(prepared, saturday_counts, entries)
     officers, officer_quarantine = clean_rows(
         officer_files,
@@ -714,11 +700,11 @@ def _clean_all(
     with (
         folder_lock(out_dir),
         staging_dir(out_dir) as staging,
-        ThreadPoolExecutor(max_workers=1) as writer,
+        ThreadPoolExecutor(max_workers=2) as writer,
     ):
         clear_leftovers(out_dir, keep=staging)
-        # Arrow's Parquet writer releases the GIL: dossiers are written while the small tables
-        # and the csv are written
+        # Arrow's Parquet writer and hashlib release the GIL: dossiers are written while the
+        # exports are checksummed and the small tables and the csv are written
         dossiers_written = writer.submit(
             write_parquet,
             validate(dossiers, DOSSIERS),
@@ -727,6 +713,24 @@ def _clean_all(
             statistics=[c for c in DOSSIER_COLUMNS if c not in LONG_TEXTS],
             compressed=["dossier_id", "source_row"],  # the plain-encoded columns that shrink
         )
+        hashing, digests = [], {}
+        for path in dossier_files:
+            entry = entries[relative_name(path, roots)]
+            if not entry["sha256"]:
+                digests[entry["path"]] = writer.submit(file_sha256, path)
+                hashing.append((entry, digests[entry["path"]]))
+        # each export cleaned now is kept for the next run once hashed (pickling overlaps the
+        # Parquet writer, which releases the GIL)
+        storing = [
+            writer.submit(
+                _keep,
+                cache,
+                path,
+                result,
+                digests.get(result.source, entries[result.source]["sha256"]),
+            )
+            for path, result in fresh
+        ]
         for table, name, contract in (
             (officers.reindex(columns=OFFICER_COLUMNS), "officers.parquet", OFFICERS),
             (meetings.reindex(columns=MEETING_COLUMNS), "meetings.parquet", MEETINGS),
@@ -736,8 +740,8 @@ def _clean_all(
         n_quarantine = write_quarantine(
             quarantine + officer_quarantine + meeting_quarantine, staging / "quarantine.csv"
         )
-        for path in dossier_files:
-            entries[relative_name(path, roots)]["sha256"] = digests[path].result()
+        for entry, digest in hashing:
+            entry["sha256"] = digest.result()
         for kept in storing:
             kept.result()
         cache.prune()  # under the folder's lock: entries of replaced exports go

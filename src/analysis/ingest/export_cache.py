@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -89,16 +88,13 @@ class ExportCache:
         named = hashlib.sha256(f"{self.key}\n{source}".encode()).hexdigest()[:24]
         return f"{size}-{sha256 or '*'}-{named}.pkl"
 
-    def lookup(
-        self, path: Path, source: str, digest: Future | None = None
-    ) -> tuple[PreparedExport | None, str | None]:
-        """(the kept result, the file's SHA-256) — the checksum (`digest`, when it is already being
-        computed) is waited for only when an entry of the file's size exists; (None, None) when
-        nothing can match."""
+    def lookup(self, path: Path, source: str) -> tuple[PreparedExport | None, str | None]:
+        """(the kept result, the file's SHA-256) — the file is hashed only when an entry of its
+        size exists (a new export costs no extra read); (None, None) when nothing can match."""
         size = path.stat().st_size
         if not any(self.folder.glob(self._name(size, None, source))):
             return None, None
-        sha256 = digest.result() if digest is not None else file_sha256(path)
+        sha256 = file_sha256(path)
         entry = self.folder / self._name(size, sha256, source)
         if not entry.is_file():
             return None, sha256
