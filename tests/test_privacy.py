@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from analysis.privacy import (
@@ -16,6 +18,7 @@ from analysis.privacy import (
     MASK_PHONE,
     OTHER_FIELD,
     OTHER_PROCEDURE,
+    _separated_non_phones,
     classify_number,
     contains_personal_data,
     restrict_to_catalogue,
@@ -187,6 +190,37 @@ class TestScrubValues:
         assert out.tolist()[0] == MASK_PHONE and out.tolist()[3] == MASK_PHONE
         assert pd.isna(out.iloc[1]) and out.tolist()[2] == "Phong Vân"
         assert out.tolist()[4] == "2021-10-12 08:00:00"
+
+    def test_digit_groups_decided_by_arrow_match_the_detectors_text_by_text(self):
+        # dossier-id shapes (the bulk of a quarantine) skip the per-text pass when no phone can
+        # hide in them: every length, separator and phone prefix must still agree with scrub_text
+        heads = ["0", "84", "0084", "09619", "1", "842", "843", "012", "+84", "(024)"]
+        texts = [
+            f"{head}{'1' * k}{sep}{'2' * m}"
+            for head in heads
+            for k in range(0, 8)
+            for m in (1, 3, 7)
+            for sep in ("-", ".", "--", " ", "/", "")
+        ] + ["8-42212-345-678", "0.084.912.345.678"]
+        texts += [
+            "09619-0001234",
+            "0912-345-678",
+            "0912.345.678",
+            "84-912-345-678",
+            "1.500.000.000",
+        ]
+        out = scrub_values(pd.Series(texts))
+        assert out.tolist() == [scrub_text(t) for t in texts]
+        assert out.tolist()[-5:] == [
+            "09619-0001234",
+            MASK_PHONE,
+            MASK_PHONE,
+            MASK_PHONE,
+            "1.500.000.000",
+        ]
+        assert out.tolist()[-7:-5] == [MASK_PHONE, MASK_PHONE]  # a prefix cut by separators
+        digits = np.array([sum(c.isdigit() for c in t) for t in texts])
+        assert _separated_non_phones(pa.array(texts), digits).sum() > 100  # the Arrow path is taken
 
     def test_a_categorical_column_is_scrubbed_too(self):
         out = scrub_values(pd.Series(["unknown unit: xã A, chị Lê Thị Mai", "x"], dtype="category"))
