@@ -20,9 +20,10 @@ from analysis.ingest.dossiers import (
     status_of,
 )
 from analysis.ingest.duplicates import deduplicate_dossiers
+from analysis.ingest.headers import find_header_row
+from analysis.ingest.noise import classify_noise_rows
 from analysis.ingest.privacy import pseudonymize_name
 from analysis.ingest.quarantine import make_formula_safe
-from analysis.ingest.read import classify_noise_rows, find_header_row
 from analysis.privacy import scrub_values
 
 
@@ -416,7 +417,7 @@ class TestNoiseRows:
         ],
     )
     def test_csv_footer_lines_are_noise(self, line, in_footer, noise):
-        from analysis.ingest.read import is_noise_text
+        from analysis.ingest.noise import is_noise_text
 
         assert is_noise_text(line, in_footer) is noise
 

@@ -27,7 +27,8 @@ from analysis.ingest.dates import (
     parse_general_text_dates,
     serials_to_dates,
 )
-from analysis.ingest.read import combine_header_rows, find_header_row, sniff_header
+from analysis.ingest.headers import combine_header_rows, find_header_row
+from analysis.ingest.text_table import sniff_header
 from analysis.reference.units import CommuneResolver, units_2021
 
 PROPERTY_SETTINGS = settings(

@@ -32,9 +32,11 @@ from analysis.ingest.export_cache import (
     PreparedExport,
     SheetResult,
 )
+from analysis.ingest.headers import RawTable
+from analysis.ingest.noise import classify_noise_rows
 from analysis.ingest.privacy import pseudonymize_officers
 from analysis.ingest.quarantine import build_quarantine_rows
-from analysis.ingest.read import RawTable, classify_noise_rows, read_export
+from analysis.ingest.read import read_export
 from analysis.ingest.rows import (
     malformed_quarantine_rows,
     relative_name,

@@ -32,28 +32,8 @@ from analysis.ingest.headers import (
     require_columns,
     required_names,
 )
-
-# read here before the split into headers / text_table / noise: importers keep these names
-from analysis.ingest.noise import classify_noise_rows, is_noise_text
-from analysis.ingest.text_table import read_text_table, sniff_header
+from analysis.ingest.text_table import read_text_table
 from analysis.text import normalize_text
-
-__all__ = [
-    "READABLE_SUFFIXES",
-    "SPREADSHEET_SUFFIXES",
-    "TEXT_SUFFIXES",
-    "FolderSurvey",
-    "RawTable",
-    "classify_noise_rows",
-    "combine_header_rows",
-    "find_header_row",
-    "is_noise_text",
-    "read_spreadsheet",
-    "read_export",
-    "read_text_table",
-    "sniff_header",
-    "survey_folder",
-]
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt"}

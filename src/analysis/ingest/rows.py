@@ -10,14 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.ingest.noise import classify_noise_rows, is_noise_text
 from analysis.ingest.quarantine import build_quarantine_rows
-from analysis.ingest.read import (
-    SPREADSHEET_SUFFIXES,
-    TEXT_SUFFIXES,
-    classify_noise_rows,
-    is_noise_text,
-    read_export,
-)
+from analysis.ingest.read import SPREADSHEET_SUFFIXES, TEXT_SUFFIXES, read_export
 from analysis.ingest.vector import STRING
 from analysis.privacy import scrub_values
 
