@@ -85,3 +85,23 @@ def test_exports_across_the_mergers_clean_with_under_one_percent_unknown_units(t
     assert by_quarter[pd.Period("2024Q4")] == 31
     assert by_quarter[pd.Period("2025Q1")] == 29
     assert by_quarter[pd.Period("2025Q3")] == 8
+
+
+class TestOnlineClassesOnTheIntakeDay:
+    """After Nghị định 42/2022 an export writes toàn trình / một phần, not mức độ 3, 4."""
+
+    def test_the_class_in_force_on_each_day_round_trips_through_clean(self):
+        from analysis.demo.exports import ONLINE_CLASS_TEXT
+        from analysis.demo.params import online_classes
+        from analysis.ingest.dossiers import online_level_of
+
+        levels = pd.Series([2, 3, 4, 2, 3, 4])
+        days = pd.Series(pd.to_datetime(["2022-08-14"] * 3 + ["2022-08-15"] * 3))
+        classes = online_classes(levels, days)
+        assert classes.tolist() == [
+            "level_2", "level_3", "level_4", None, "partial_online", "full_online"
+        ]  # fmt: skip
+        written = classes.map(ONLINE_CLASS_TEXT)
+        assert [online_level_of(t) if isinstance(t, str) else None for t in written] == (
+            classes.tolist()
+        )

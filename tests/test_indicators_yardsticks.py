@@ -75,3 +75,29 @@ class TestOneSourceForPolicyNumbers:
     def test_the_report_layer_keeps_no_copy(self):
         assert not hasattr(narrative, "POINTS_766_3_3_MAX")
         assert not hasattr(narrative, "ONLINE_TARGET_766")
+
+
+class TestAClassificationTheExportsDoNotRecord:
+    """An export that writes mức độ 3, 4 after 8/2022 records no toàn trình / một phần: the page
+    must say 'không có số liệu', not 0 %, for the yardstick in force."""
+
+    def test_a_classification_no_dossier_of_the_period_carries_is_missing(self):
+        table = pd.concat([counts(25, 100), counts(10, 50)], ignore_index=True)
+        table["period"] = "2025-Q4"
+        table["period_type"] = "quarter"
+        table["received_level_3"] = [20, 10]
+        rows = add_rates(table)
+        assert rows["online_share_full_online"].isna().all()
+        assert rows["online_share_level_3"].tolist() == [0.2, 0.2]
+        assert narrative.format_rate(rows.loc[0, "online_share_full_online"], 100) == (
+            "không có số liệu"
+        )
+
+    def test_one_unit_with_the_classification_makes_it_recorded_for_all(self):
+        table = pd.concat([counts(25, 100), counts(10, 50), counts(5, 40)], ignore_index=True)
+        table["period"] = ["2025-Q4", "2025-Q4", "2025-Q3"]
+        table["period_type"] = "quarter"
+        table["received_full_online"] = [0, 5, 0]
+        rows = add_rates(table)
+        assert rows["online_share_full_online"].tolist()[:2] == [0.0, 0.1]
+        assert pd.isna(rows.loc[2, "online_share_full_online"])  # nothing recorded in 2025-Q3

@@ -251,8 +251,13 @@ def add_rates(
     t = table.copy()
     t["handled"] = t["resolved"] + t["closed_other"] + t["pending"]
     t["online_share"] = divide(t["received_online"], t["received"])
+    # a classification no dossier of the period carries (toàn trình in an export that still writes
+    # mức độ 3, 4) is not recorded there: its share is missing, not 0 %
+    keys = [t[c] for c in ("period", "period_type") if c in t] or [pd.Series(0, index=t.index)]
     for level in ("level_3", "level_4", "full_online", "partial_online"):
-        t[f"online_share_{level}"] = divide(t[f"received_{level}"], t["received"])
+        count = t[f"received_{level}"]
+        recorded = count.groupby(keys).transform("sum") > 0
+        t[f"online_share_{level}"] = divide(count, t["received"]).where(recorded)
     t["late_rate_resolved"] = divide(t["resolved_late"], t["resolved"])
     late_766 = (
         t["resolved_late"]

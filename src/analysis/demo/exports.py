@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 
-from analysis.demo import dirt
+from analysis.demo import dirt, params
 from analysis.reference.units import active_table
 
 STATUS_CODE = {
@@ -38,6 +38,16 @@ IMPOSSIBLE_RATES = {
     "district_as_unit": (0.0001, 1),
 }
 CONFLICT_RATE = (0.0005, 2)
+
+
+# how exports write each class (Nghị định 43/2011 levels, then Nghị định 42/2022's two classes)
+ONLINE_CLASS_TEXT = {
+    "level_2": "Mức độ 2",
+    "level_3": "Mức độ 3",
+    "level_4": "Mức độ 4",
+    "full_online": "Toàn trình",
+    "partial_online": "Một phần",
+}
 
 
 @dataclass
@@ -228,7 +238,8 @@ def render_rows(rng: np.random.Generator, rows: pd.DataFrame, spec: ExportSpec) 
     out["channel"] = rows["channel"].map(dirt.CHANNEL_TEXT)
     code = rows["channel"].map(dirt.CHANNEL_CODE)
     out["channel_code"] = code.astype(str) if for_csv else code.astype(object)
-    out["level"] = "Mức độ " + rows["online_level"].astype(str)
+    classes = params.online_classes(rows["online_level"], rows["received_at"])
+    out["level"] = classes.map(ONLINE_CLASS_TEXT).fillna("")
     p = np.array(list(spec.date_mix.values()))
     for key, column in (
         ("received", "received_at"),

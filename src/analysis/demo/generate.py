@@ -469,6 +469,6 @@ TRUTH_COLUMNS = [
 def write_dossier_truth(dossiers: pd.DataFrame, located: pd.DataFrame, path: Path) -> None:
     """One line per valid dossier with its true values and where it was first listed (no personal data)."""
     table = dossiers.join(located)[TRUTH_COLUMNS].copy()
-    table["online_level"] = "level_" + table["online_level"].astype(str)
+    table["online_level"] = params.online_classes(table["online_level"], table["received_at"])
     table["p_late"] = table["p_late"].round(6)
     table.sort_values("dossier_id").to_csv(path, index=False, encoding="utf-8")

@@ -21,6 +21,9 @@ GENERATOR_VERSION = "demo-1.0"
 DEFAULT_SEED = 20211012
 DEFAULT_START = "2021-01-01"
 DEFAULT_END = "2021-12-31"
+# Nghị định 42/2022 (from 15/8/2022): online services are toàn trình or một phần, no longer mức độ
+# 2/3/4. The generator writes the classification in force on each intake day, as a real export does.
+ONLINE_CLASSES_FROM = pd.Timestamp("2022-08-15")
 SATURDAY_COUNTS = False
 
 DISTRICT_POPULATION = 270_000
@@ -151,3 +154,15 @@ def month_effects(start: str, end: str) -> dict[str, float]:
     """Month effect per 'YYYY-MM' of the period (the same calendar-month effect every year)."""
     months = pd.period_range(pd.Timestamp(start).to_period("M"), pd.Timestamp(end).to_period("M"))
     return {str(m): MONTH_EFFECTS_BY_MONTH[m.month] for m in months}
+
+
+def online_classes(levels: pd.Series, received_at: pd.Series) -> pd.Series:
+    """The canonical online class of each generated dossier on its intake day.
+
+    Before 15/8/2022 the procedure's mức độ (`level_2/3/4`); from then toàn trình for a procedure
+    offered at mức độ 4, một phần at mức độ 3 and none at mức độ 2 (forms only). This is how the
+    synthetic procedures were reclassified, not a rule the analysis may apply to real exports."""
+    old = "level_" + levels.astype(str)
+    new = levels.map({4: "full_online", 3: "partial_online"}).astype(object)
+    classes = old.where(pd.to_datetime(received_at) < ONLINE_CLASSES_FROM, new)
+    return classes.where(classes.notna(), None)
