@@ -56,6 +56,7 @@ def counts(online: int, received: int) -> pd.DataFrame:
             "received_level_4",
             "received_full_online",
             "received_partial_online",
+            "received_online_unclassified",
         ],
         0,
     )
@@ -101,3 +102,16 @@ class TestAClassificationTheExportsDoNotRecord:
         rows = add_rates(table)
         assert rows["online_share_full_online"].tolist()[:2] == [0.0, 0.1]
         assert pd.isna(rows.loc[2, "online_share_full_online"])  # nothing recorded in 2025-Q3
+
+    def test_a_unit_whose_export_has_no_class_column_has_no_class_shares(self):
+        """2021 demo: five units' cluster export has no Mức độ column; their page said mức độ 3:
+        0,0 % beside 41 % online. Their shares are missing; a unit with classes keeps its own."""
+        table = pd.concat([counts(40, 100), counts(30, 100)], ignore_index=True)
+        table["period"] = "2021-Q4"
+        table["period_type"] = "quarter"
+        table["received_level_3"] = [0, 20]
+        table["received_level_4"] = [0, 10]
+        table["received_online_unclassified"] = [40, 0]
+        rows = add_rates(table)
+        assert rows["online_share_level_3"].isna().tolist() == [True, False]
+        assert rows.loc[1, ["online_share_level_3", "online_share_level_4"]].tolist() == [0.2, 0.1]

@@ -32,6 +32,7 @@ COUNT_COLUMNS = [
     "received_in_person",
     "received_postal",
     *[f"received_{level}" for level in ONLINE_LEVELS],
+    "received_online_unclassified",
     "resolved",
     "resolved_early",
     "resolved_on_time",
@@ -168,6 +169,7 @@ def flag_dossier_states(
         "received_in_person": received & (channel == "in_person").fillna(False),
         "received_postal": received & (channel == "postal").fillna(False),
         **{f"received_{lv}": online & (level == lv).fillna(False) for lv in ONLINE_LEVELS},
+        "received_online_unclassified": online & level.isna(),
         "resolved": resolved,
         "resolved_early": resolved & (outcome == "early").fillna(False),
         "resolved_on_time": resolved & (outcome == "on_time").fillna(False),
@@ -251,12 +253,14 @@ def add_rates(
     t = table.copy()
     t["handled"] = t["resolved"] + t["closed_other"] + t["pending"]
     t["online_share"] = divide(t["received_online"], t["received"])
-    # a classification no dossier of the period carries (toàn trình in an export that still writes
-    # mức độ 3, 4) is not recorded there: its share is missing, not 0 %
+    # a class share is missing, not 0 %, where it is not recorded: a classification no dossier of
+    # the period carries (toàn trình in exports that still write mức độ 3, 4), or a unit with
+    # online dossiers whose export has no Mức độ column (their class is unknown)
     keys = [t[c] for c in ("period", "period_type") if c in t] or [pd.Series(0, index=t.index)]
+    unclassified = t.get("received_online_unclassified", pd.Series(0, index=t.index))
     for level in ("level_3", "level_4", "full_online", "partial_online"):
         count = t[f"received_{level}"]
-        recorded = count.groupby(keys).transform("sum") > 0
+        recorded = (count.groupby(keys).transform("sum") > 0) & unclassified.eq(0)
         t[f"online_share_{level}"] = divide(count, t["received"]).where(recorded)
     t["late_rate_resolved"] = divide(t["resolved_late"], t["resolved"])
     late_766 = (
