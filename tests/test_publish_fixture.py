@@ -109,6 +109,9 @@ def build_processed_fixture(
         "files": [{"path": "dossiers/a.xlsx", "sha256": "ab" * 32, "kind": "dossiers"}],
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (out_dir / "meetings_manifest.json").write_text(
+        json.dumps({"code_version": "fixture", "files": []}), encoding="utf-8"
+    )
     (out_dir / "analysis_manifest.json").write_text(
         json.dumps({"code_version": "fixture"}), encoding="utf-8"
     )

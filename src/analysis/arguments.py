@@ -246,5 +246,7 @@ def validate_arguments(command: str, args) -> None:
         args.period = check_period(args.period)
         check_writable(args.out, "--out")
         check_processed(Path(args.processed))
+        # the codes' form before any table is read (a refused command starts no Arrow threads)
+        args.communes = check_commune_codes(args.communes)
         period = args.period or _latest_period(Path(args.processed))
         args.communes = check_communes(args.communes, period)
