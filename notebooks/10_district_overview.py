@@ -36,7 +36,12 @@ from analysis.report.labels import (
     label_period,
     label_topic,
 )
-from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
+from analysis.report.provenance import (
+    build_provenance,
+    is_synthetic,
+    provenance_note,
+    synthetic_banner,
+)
 from analysis.report.scope import (
     capitalise,
     describe_model_absent,
@@ -84,12 +89,7 @@ has_model = model_covers(model_fit, period)
 # %%
 display(Markdown(f"# Tổng quan cải cách hành chính {terms.area} — {label_period(period)}"))
 if is_synthetic(manifest):
-    display(
-        HTML(
-            '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật '
-            f"{terms.not_real}.</div>"
-        )
-    )
+    display(HTML(synthetic_banner(terms.not_real)))
 display(
     Markdown(
         narrative.nfc(

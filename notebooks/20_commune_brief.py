@@ -38,7 +38,12 @@ from analysis.report import (
 )
 from analysis.report.frame import describe_unit_context
 from analysis.report.labels import label_columns, label_convention, label_period
-from analysis.report.provenance import build_provenance, is_synthetic, provenance_note
+from analysis.report.provenance import (
+    build_provenance,
+    is_synthetic,
+    provenance_note,
+    synthetic_banner,
+)
 from analysis.report.scope import scope_terms, select_units_span
 
 manifest = tables.read_raw_manifest(processed_dir)
@@ -102,12 +107,7 @@ figures_json = brief_figures.compute_brief_figures(row, advice)
 # %%
 display(Markdown(f"# Bản tin cải cách hành chính: {title_name} — {period_text}"))
 if is_synthetic(manifest):
-    display(
-        HTML(
-            '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — số liệu do máy sinh ra để thử nghiệm, '
-            "không phải số liệu thật của đơn vị.</div>"
-        )
-    )
+    display(HTML(synthetic_banner("của đơn vị")))
 display(HTML(brief_figures.embed_brief_figures(figures_json)))
 display(
     Markdown(

@@ -490,3 +490,16 @@ class TestDescribeRankUncertainty:
     def test_nothing_is_said_without_the_table_or_the_commune(self):
         assert narrative.describe_rank_uncertainty(None, "09640") == ""
         assert narrative.describe_rank_uncertainty(self.TABLE, "09625") == ""
+
+
+def test_the_synthetic_banner_has_one_wording_everywhere():
+    """Brief, overview and index say the same words; only whose figures they are not differs."""
+    import re
+
+    from analysis.paths import NOTEBOOKS_DIR
+    from analysis.report.provenance import synthetic_banner
+
+    assert synthetic_banner("của đơn vị").endswith("không phải số liệu thật của đơn vị.</div>")
+    assert synthetic_banner().endswith("không phải số liệu thật.</div>")
+    sources = [p.read_text(encoding="utf-8") for p in NOTEBOOKS_DIR.glob("*.py")]
+    assert not any(re.search("DỮ LIỆU MÔ PHỎNG —", text) for text in sources)

@@ -16,7 +16,7 @@ from analysis.publish.tiles import DERIVED_SOURCE, read_tile_grid, tile_grid_of_
 from analysis.report.frame import build_frame
 from analysis.report.labels import label_convention, label_period
 from analysis.report.narrative import format_percent
-from analysis.report.provenance import PROVENANCE_MIMETYPE
+from analysis.report.provenance import PROVENANCE_MIMETYPE, synthetic_banner
 from analysis.report.scope import capitalise, scope_terms
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -317,9 +317,7 @@ def render_index(
         f"<h1>{e(index_title(period))} — {e(period_label)}</h1>",
     ]
     if synthetic:
-        lines.append(
-            '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — không phải số liệu thật.</div>'
-        )
+        lines.append(synthetic_banner())
     if overview and overview.get("status") == "failed":
         lines.append(
             f"<p>{e(overview_link_text(period))}: lỗi — {e(overview.get('error', ''))}</p>"

@@ -38,6 +38,16 @@ def is_synthetic(manifest: dict) -> bool:
     return bool(manifest.get("synthetic", False))
 
 
+def synthetic_banner(whose: str = "") -> str:
+    """The one wording of the synthetic-data banner (brief, overview, index): 'whose' names what
+    the figures are not the real ones of ('của đơn vị'), nothing on the index."""
+    tail = f" {whose}" if whose else ""
+    return (
+        '<div class="synthetic-banner">DỮ LIỆU MÔ PHỎNG — số liệu do máy sinh ra để thử nghiệm, '
+        f"không phải số liệu thật{tail}.</div>"
+    )
+
+
 def select_raw_files(manifest: dict, source_files: set[str] | None = None) -> list[dict]:
     """Raw files behind a brief: the unit's own dossier exports plus every non-dossier file (rosters, meetings)."""
     files = manifest.get("files", [])
