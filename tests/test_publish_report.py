@@ -286,6 +286,13 @@ class TestDocumentFrame:
         text = describe_unit_context(code, 3.0)
         assert word in text and "3\u00a0cán bộ" in text
 
+    def test_the_unit_context_opens_its_own_sentence_without_a_terrain(self):
+        """A 2025 xã has no terrain in our sources: the line follows a full stop, so it opens
+        with a capital ('Bộ phận một cửa: …')."""
+        from analysis.report.frame import describe_unit_context
+
+        assert describe_unit_context("09664", 11.7, "2025-Q4").startswith("Bộ phận một cửa: 11,7")
+
     def test_local_time_is_vietnam_time(self):
         from analysis.report.provenance import format_local_time
 

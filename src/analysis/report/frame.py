@@ -57,7 +57,8 @@ def describe_unit_context(
     if not is_missing(officers_on_desk):
         count = format_number(officers_on_desk, 0 if float(officers_on_desk).is_integer() else 1)
         parts.append(f"bộ phận một cửa: {count}\u00a0cán bộ (bình quân trong kỳ)")
-    return "; ".join(parts) + "." if parts else ""
+    line = "; ".join(parts)
+    return line[:1].upper() + line[1:] + "." if parts else ""  # a sentence of its own
 
 
 def list_label(period: str | None) -> str:
